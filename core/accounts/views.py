@@ -1,0 +1,222 @@
+"""Account pages. Each view reads the form, calls a service and picks a page."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from pyramid.httpexceptions import HTTPFound, HTTPSeeOther
+from pyramid.security import forget, remember
+from pyramid.view import view_config
+
+from ..mail import queue_email
+from .services import AccountError, AccountService, SessionService
+
+
+def accounts(request) -> AccountService:
+    return AccountService(request.dbsession, request.registry.pod)
+
+
+def sessions(request) -> SessionService:
+    return SessionService(request.dbsession, request.registry.pod)
+
+
+def safe_next(request, default: str = "/stream") -> str:
+    """Only same-pod paths are followed after sign-in."""
+    target = request.params.get("next") or ""
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith("//") and not parts.scheme and not parts.netloc:
+        return target
+    return default
+
+
+def sign_in_and_redirect(request, user, location: str):
+    token = sessions(request).start(user, request.client_addr or "", request.user_agent or "")
+    return HTTPSeeOther(location=location, headers=remember(request, token))
+
+
+def failed(request, status: int, **values):
+    request.response.status = status
+    return values
+
+
+# --- sign-up ------------------------------------------------------------------
+
+def sign_up_page(request, **values):
+    return {"page_title": "Sign up", "registrations_open": request.registry.pod.settings["settings.enable_registrations"],
+            "error": None, "field": None, "values": {}, **values}
+
+
+@view_config(route_name="sign_up", request_method="GET", renderer="core:templates/accounts/sign_up.pt")
+def sign_up_form(request):
+    if request.user is not None:
+        return HTTPFound(location=request.route_url("stream"))
+    return sign_up_page(request)
+
+
+@view_config(route_name="sign_up", request_method="POST", renderer="core:templates/accounts/sign_up.pt")
+def sign_up(request):
+    values = {"username": request.POST.get("username", ""), "email": request.POST.get("email", "")}
+    if not request.registry.pod.settings["settings.enable_registrations"]:
+        return failed(request, 403, **sign_up_page(request, error="This pod is not accepting new accounts."))
+    address = request.client_addr or ""
+    limiter = request.rate_limiter
+    if not limiter.hit("sign_up_per_address", address):
+        minutes = limiter.wait_minutes("sign_up_per_address", address)
+        return failed(request, 429, **sign_up_page(
+            request, values=values, error=f"Too many sign-ups from your address. Try again in {minutes} minutes."))
+    password = request.POST.get("password", "")
+    if password != request.POST.get("password_confirmation", password):
+        return failed(request, 422, **sign_up_page(
+            request, values=values, field="password_confirmation",
+            error="The password and its confirmation differ."))
+    try:
+        user = accounts(request).sign_up(values["username"], values["email"], password)
+    except AccountError as exc:
+        return failed(request, 422, **sign_up_page(request, values=values, error=exc.message, field=exc.field))
+    request.session.flash(f"Welcome, {user.username}! Your diaspora* ID is {user.diaspora_id}.")
+    return sign_in_and_redirect(request, user, request.route_url("stream"))
+
+
+# --- sign-in and sign-out ---------------------------------------------------------
+
+def sign_in_page(request, **values):
+    return {"page_title": "Sign in", "error": None, "login": "", "next": request.params.get("next", ""), **values}
+
+
+@view_config(route_name="sign_in", request_method="GET", renderer="core:templates/accounts/sign_in.pt")
+def sign_in_form(request):
+    if request.user is not None:
+        return HTTPFound(location=safe_next(request))
+    return sign_in_page(request)
+
+
+@view_config(route_name="sign_in", request_method="POST", renderer="core:templates/accounts/sign_in.pt")
+def sign_in(request):
+    login = request.POST.get("login", "").strip().lower()
+    address = request.client_addr or ""
+    limiter = request.rate_limiter
+    for rule, key, whose in (("sign_in_per_account", login, "this account"),
+                             ("sign_in_per_address", address, "your address")):
+        if not limiter.allowed(rule, key):
+            minutes = limiter.wait_minutes(rule, key)
+            return failed(request, 429, **sign_in_page(
+                request, login=login, error=f"Too many failed sign-ins for {whose}. Try again in {minutes} minutes."))
+    try:
+        user = accounts(request).authenticate(login, request.POST.get("password", ""))
+    except AccountError as exc:
+        limiter.hit("sign_in_per_account", login)
+        limiter.hit("sign_in_per_address", address)
+        return failed(request, 401, **sign_in_page(request, login=login, error=exc.message))
+    limiter.clear("sign_in_per_account", login)
+    return sign_in_and_redirect(request, user, safe_next(request))
+
+
+@view_config(route_name="sign_out", request_method="POST")
+def sign_out(request):
+    sessions(request).end(request.cookies.get("seedpod_signin", ""))
+    return HTTPSeeOther(location=request.route_url("home"), headers=forget(request))
+
+
+# --- password reset -------------------------------------------------------------
+
+@view_config(route_name="password_new", request_method="GET", renderer="core:templates/accounts/password_new.pt")
+def password_new_form(request):
+    return {"page_title": "Forgot your password?", "error": None, "sent": False, "email": ""}
+
+
+@view_config(route_name="password_new", request_method="POST", renderer="core:templates/accounts/password_new.pt")
+def password_new(request):
+    email = request.POST.get("email", "")
+    page = {"page_title": "Forgot your password?", "error": None, "sent": False, "email": email}
+    address = request.client_addr or ""
+    if not request.rate_limiter.hit("password_reset_per_address", address):
+        minutes = request.rate_limiter.wait_minutes("password_reset_per_address", address)
+        return failed(request, 429, **{**page, "error": f"Too many reset requests. Try again in {minutes} minutes."})
+    try:
+        found = accounts(request).start_password_reset(email)
+    except AccountError as exc:
+        return failed(request, 422, **{**page, "error": exc.message})
+    if found is not None:
+        user, token = found
+        pod = request.registry.pod
+        # Links in mail use the pod's public URL, whatever host the request came through.
+        link = pod.url + request.route_path("password_edit", _query={"reset_password_token": token})
+        queue_email(request, user.email, f"Reset your password on {pod.name}", (
+            f"Hello {user.username},\n\nSomeone asked to reset the password of your account on {pod.name}.\n"
+            f"To choose a new password, open this link within six hours:\n\n{link}\n\n"
+            "If it wasn't you, ignore this mail: your password stays as it is.\n"))
+    # The same answer whether or not the address has an account: it tells nobody who is here.
+    return {**page, "sent": True}
+
+
+def reset_page(request, token: str, **values):
+    return {"page_title": "Choose a new password", "token": token, "error": None, "field": None, **values}
+
+
+@view_config(route_name="password_edit", request_method="GET", renderer="core:templates/accounts/password_edit.pt")
+def password_edit_form(request):
+    token = request.params.get("reset_password_token", "")
+    try:
+        accounts(request).user_for_reset_token(token)
+    except AccountError as exc:
+        return failed(request, 400, **reset_page(request, token, error=exc.message, invalid=True))
+    return reset_page(request, token, invalid=False)
+
+
+@view_config(route_name="password_edit", request_method="POST", renderer="core:templates/accounts/password_edit.pt")
+def password_edit(request):
+    token = request.POST.get("reset_password_token", "")
+    try:
+        user = accounts(request).reset_password(token, request.POST.get("password", ""),
+                                                request.POST.get("password_confirmation", ""))
+    except AccountError as exc:
+        invalid = exc.field is None
+        return failed(request, 400 if invalid else 422,
+                      **reset_page(request, token, error=exc.message, field=exc.field, invalid=invalid))
+    request.session.flash("Your password was changed; every other sign-in was ended.")
+    return sign_in_and_redirect(request, user, request.route_url("stream"))
+
+
+# --- account settings -------------------------------------------------------------
+
+def settings_page(request, **values):
+    return {"page_title": "Account settings", "error": None, "field": None, "form": None,
+            "sessions": sessions(request).of(request.user), "current_session": request.user_session, **values}
+
+
+@view_config(route_name="account_settings", request_method="GET", permission="use",
+             renderer="core:templates/accounts/settings.pt")
+def settings_form(request):
+    return settings_page(request)
+
+
+@view_config(route_name="account_email", request_method="POST", permission="use",
+             renderer="core:templates/accounts/settings.pt")
+def change_email(request):
+    try:
+        accounts(request).change_email(request.user, request.POST.get("current_password", ""),
+                                       request.POST.get("email", ""))
+    except AccountError as exc:
+        return failed(request, 422, **settings_page(request, error=exc.message, field=exc.field, form="email"))
+    request.session.flash("Your email address was changed.")
+    return HTTPSeeOther(location=request.route_url("account_settings"))
+
+
+@view_config(route_name="account_password", request_method="POST", permission="use",
+             renderer="core:templates/accounts/settings.pt")
+def change_password(request):
+    try:
+        accounts(request).change_password(request.user, request.POST.get("current_password", ""),
+                                          request.POST.get("password", ""),
+                                          request.POST.get("password_confirmation", ""))
+    except AccountError as exc:
+        return failed(request, 422, **settings_page(request, error=exc.message, field=exc.field, form="password"))
+    sessions(request).revoke_all(request.user, keep=request.user_session)
+    request.session.flash("Your password was changed; you were signed out everywhere else.")
+    return HTTPSeeOther(location=request.route_url("account_settings"))
+
+
+@view_config(route_name="account_sign_out_everywhere", request_method="POST", permission="use")
+def sign_out_everywhere(request):
+    sessions(request).revoke_all(request.user)
+    request.session.flash("You were signed out everywhere, including here.")
+    return HTTPSeeOther(location=request.route_url("sign_in"), headers=forget(request))

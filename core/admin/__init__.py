@@ -1,0 +1,1 @@
+"""Running the pod: plugin switches now; the admin panel grows here."""

@@ -1,0 +1,160 @@
+"""Every hook a Seedpod plugin can implement, each with its contract.
+
+Naming tells the semantics: ``register_*`` collects a list from every plugin;
+``on_*`` is an event whose return value is ignored; ``*_for`` and single nouns are
+``firstresult`` (the first plugin to answer wins). Core's own behaviour is written
+as ``trylast`` hookimpls in :mod:`core.defaults`, so a plugin overrides it simply
+by answering. docs/plugins.md documents each hook under its exact signature.
+"""
+from __future__ import annotations
+
+import pluggy
+
+PROJECT = "seedpod"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def register_settings(pod):
+    """Declare the plugin's settings.
+
+    Return a list of :class:`core.settings.Setting`, each named with the plugin's
+    name as prefix (``terms.jurisdiction``). Values are read from the ini file and
+    the environment like core's and are available as ``pod.settings[name]``.
+    Called once while the pod is configured, for enabled plugins only.
+    """
+
+
+@hookspec
+def register_routes(config, pod):
+    """Add the plugin's routes and views to the Pyramid ``config``.
+
+    Every route a plugin adds is mounted under ``/p/<plugin name>``: a route with
+    pattern ``/settings`` answers at ``/p/<plugin name>/settings``. Use
+    ``config.add_route`` and ``config.add_view`` (or ``config.scan`` of the plugin's
+    views module). Called once while the pod is configured; return nothing.
+    """
+
+
+@hookspec
+def settings_menu(request, scope):
+    """Entries for a settings menu.
+
+    ``scope`` is ``"user"`` (the account settings pages) or ``"admin"``. Return a
+    list of :class:`core.theming.MenuItem` (label and URL) or None; entries of all
+    plugins are shown after core's.
+    """
+
+
+@hookspec
+def render_slot(request, slot, context):
+    """HTML for a named slot of a page.
+
+    Layouts and core templates call ``render_slot`` at fixed places: ``head``,
+    ``header``, ``footer``, ``sign_up_form``, ``stream_top``, ``settings_page``.
+    ``context`` is a dict of what the page shows. Return safe HTML as a ``str`` (use
+    ``markupsafe.escape`` for any text that came from a user) or None; the fragments
+    of all plugins are shown in plugin order.
+    """
+
+
+@hookspec
+def extra_template_vars(request, template_name):
+    """Extra variables for a template.
+
+    ``template_name`` is the asset spec of the template being rendered
+    (``core:templates/stream.pt``). Return a dict (merged into the template's
+    variables, core's own names win) or None.
+    """
+
+
+@hookspec
+def extra_assets(request, template_name):
+    """Stylesheets and scripts to add to a page.
+
+    Return a list of :class:`core.theming.Asset` (a URL and ``kind`` ``"css"`` or
+    ``"js"``) or None. Scripts must be served by the pod: the Content-Security-Policy
+    allows no other origin. The ``plain`` theme leaves out every script.
+    """
+
+
+@hookspec
+def register_themes(pod):
+    """Offer themes.
+
+    Return a list of :class:`core.theming.Theme`: a name and a directory holding
+    ``templates/`` (overriding core's templates by the same relative path) and
+    ``static/`` (served at ``/static/theme/``). The ``theme`` setting picks one.
+    """
+
+
+@hookspec(firstresult=True)
+def landing_page(request):
+    """The page a visitor who is not signed in sees at ``/``.
+
+    Return a Pyramid response, or None to let the next plugin (and finally core's
+    plain page) answer. Signed-in users are sent to their stream before this hook
+    is called.
+    """
+
+
+@hookspec(firstresult=True)
+def terms_of_service(pod, locale):
+    """The pod's terms of service.
+
+    ``locale`` is the reader's language (``"en"``). Return a
+    :class:`core.theming.Terms` (title and sanitised HTML body) or None. When no
+    plugin answers, ``/terms`` is a 404 and sign-up mentions no terms.
+    """
+
+
+@hookspec
+def register_jobs(pod):
+    """Background jobs of the plugin.
+
+    Return a list of functions decorated with :func:`core.jobs.job`. Each runs in a
+    worker with a :class:`core.jobs.JobContext` as first argument, inside its own
+    transaction; its other arguments must be JSON-serialisable. Jobs are sent with
+    ``request.enqueue(fn, *args)`` and only after the sending transaction commits.
+    """
+
+
+@hookspec
+def register_periodic_jobs(pod):
+    """Jobs to run every so often.
+
+    Return a list of :class:`core.jobs.Periodic` (a registered job and an interval
+    in seconds). However many workers run, each periodic job is sent once per
+    interval: workers claim it through the database.
+    """
+
+
+@hookspec
+def register_migrations(pod):
+    """The plugin's alembic migrations.
+
+    Return the path of a directory of alembic revisions whose first revision has
+    ``branch_labels = ("<plugin name>",)`` and ``depends_on = "core"``.
+    ``seedpod db upgrade`` applies the heads of core and of every enabled plugin.
+    """
+
+
+@hookspec
+def register_commands(cli):
+    """Add commands to the ``seedpod`` command line.
+
+    ``cli`` is the ``click.Group`` of ``seedpod``; add one group named after the
+    plugin (``cli.add_command(group)``). Commands get the pod with
+    ``core.cli.context.pass_pod``.
+    """
+
+
+@hookspec
+def on_startup(pod):
+    """The pod has been configured, in a web process or a worker.
+
+    Called once per process after configuration, before any request or job. Return
+    nothing. Raise to refuse to start, with a message that says what to fix.
+    """

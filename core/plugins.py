@@ -1,0 +1,121 @@
+"""The plugin manager: finds plugins by entry point, loads the enabled ones.
+
+A plugin is a module declared in the ``seedpod.plugins`` entry-point group. Which
+plugins are enabled is the ``plugins`` setting, adjusted per pod by
+``seedpod plugins enable|disable`` (kept in the database, see
+:mod:`core.admin.models`). A plugin that is enabled but missing or broken stops
+the pod at start with its name.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Iterable
+
+import pluggy
+
+from . import hookspecs
+
+ENTRY_POINT_GROUP = "seedpod.plugins"
+
+
+class PluginError(RuntimeError):
+    """A plugin cannot be used; the message names it and says why."""
+
+
+@dataclass
+class PluginInfo:
+    name: str
+    version: str
+    enabled: bool
+    state_source: str
+    hooks: list[str] = field(default_factory=list)
+    settings: list[str] = field(default_factory=list)
+    module: str = ""
+
+
+def installed_plugins() -> dict[str, metadata.EntryPoint]:
+    """Every plugin installed in this Python environment, by name."""
+    return {ep.name: ep for ep in metadata.entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def plugin_version(entry_point: metadata.EntryPoint) -> str:
+    dist = entry_point.dist
+    return dist.version if dist is not None else "unknown"
+
+
+def enabled_names(configured: Iterable[str], overrides: dict[str, bool]) -> list[str]:
+    """The configured list, adjusted by per-pod overrides, in a stable order."""
+    names = [n for n in configured if overrides.get(n, True)]
+    names += sorted(n for n, on in overrides.items() if on and n not in names)
+    return names
+
+
+def new_manager() -> pluggy.PluginManager:
+    pm = pluggy.PluginManager(hookspecs.PROJECT)
+    pm.add_hookspecs(hookspecs)
+    from . import defaults
+
+    pm.register(defaults, name="core")
+    return pm
+
+
+def load_plugins(pm: pluggy.PluginManager, names: Iterable[str]) -> None:
+    """Import and register each named plugin; fail loudly with the plugin's name."""
+    available = installed_plugins()
+    for name in names:
+        entry_point = available.get(name)
+        if entry_point is None:
+            known = ", ".join(sorted(available)) or "none"
+            raise PluginError(
+                f"plugin {name!r} is enabled but not installed (installed plugins: {known}); "
+                f"install it or remove it from the `plugins` setting"
+            )
+        try:
+            module = entry_point.load()
+        except Exception as exc:  # any import error of a plugin must name the plugin
+            raise PluginError(f"plugin {name!r} failed to load: {type(exc).__name__}: {exc}") from exc
+        try:
+            pm.register(module, name=name)
+        except ValueError as exc:
+            raise PluginError(f"plugin {name!r} cannot be registered: {exc}") from exc
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        raise PluginError(f"plugin {exc.plugin_name if hasattr(exc, 'plugin_name') else ''!r}: {exc}") from exc
+
+
+def hooks_of(pm: pluggy.PluginManager, plugin_name: str) -> list[str]:
+    plugin = pm.get_plugin(plugin_name)
+    if plugin is None:
+        return []
+    return sorted(caller.name for caller in (pm.get_hookcallers(plugin) or []))
+
+
+def hook_names_of_module(module) -> list[str]:
+    """Hook names a plugin module implements, without registering it."""
+    return sorted(n for n in dir(module) if hasattr(hookspecs, n) and callable(getattr(module, n)))
+
+
+def describe(pod) -> list[PluginInfo]:
+    """Every installed plugin with its version, state, hooks and settings."""
+    infos = []
+    enabled = set(pod.enabled_plugins)
+    for name, entry_point in sorted(installed_plugins().items()):
+        source = "command" if name in pod.plugin_overrides else "config"
+        info = PluginInfo(name, plugin_version(entry_point), name in enabled, source, module=entry_point.value)
+        if name in enabled:
+            info.hooks = hooks_of(pod.pm, name)
+            info.settings = [s.name for s in pod.plugin_settings.get(name, [])]
+        else:
+            try:
+                module = entry_point.load()
+            except Exception as exc:  # shown, not raised: the plugin is off
+                info.hooks = [f"(cannot load: {exc})"]
+            else:
+                info.hooks = hook_names_of_module(module)
+                register = getattr(module, "register_settings", None)
+                if register is not None:
+                    info.settings = [s.name for s in (register(pod=pod) or [])]
+        infos.append(info)
+    return infos

@@ -1,0 +1,149 @@
+"""Who is asking, what they may do, and the protections every response carries.
+
+Sign-ins are rows in ``user_sessions`` (revocable, see accounts.services); the
+cookie holds only a random token. A signed cookie session keeps CSRF tokens and
+flash messages. Every POST form needs a valid CSRF token. Rate limits count in
+memory for the embedded pod and in Redis when there is one.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import limits
+from pyramid.authorization import ACLHelper, Authenticated, Everyone
+from pyramid.events import NewResponse
+from pyramid.session import SignedCookieSessionFactory
+from webob.cookies import make_cookie
+
+from .accounts.services import SessionService
+
+SESSION_COOKIE = "seedpod_signin"
+
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+
+class SecurityPolicy:
+    def identity(self, request):
+        return request.user_session
+
+    def authenticated_userid(self, request):
+        session = request.user_session
+        return session.user_id if session else None
+
+    def effective_principals(self, request) -> list[str]:
+        principals = [Everyone]
+        session = request.user_session
+        if session is not None:
+            principals += [Authenticated, f"user:{session.user_id}"]
+            principals += [f"role:{name}" for name in session.user.role_names]
+        return principals
+
+    def permits(self, request, context, permission):
+        return ACLHelper().permits(context, self.effective_principals(request), permission)
+
+    def remember(self, request, token, **kw):
+        """Headers that give the browser the sign-in token of a new session."""
+        max_age = request.registry.pod.settings["sessions.max_age_days"] * 86400
+        secure = request.registry.pod.url.startswith("https://")
+        return [("Set-Cookie", make_cookie(SESSION_COOKIE, token, max_age=max_age, path="/", secure=secure,
+                                           httponly=True, samesite="lax"))]
+
+    def forget(self, request, **kw):
+        return [("Set-Cookie", make_cookie(SESSION_COOKIE, None, path="/"))]
+
+
+def user_session(request):
+    return SessionService(request.dbsession, request.registry.pod).lookup(request.cookies.get(SESSION_COOKIE))
+
+
+def user(request):
+    session = request.user_session
+    return session.user if session is not None else None
+
+
+class RootFactory:
+    """Signed-in users may use the pod; admin pages need the admin role."""
+
+    __acl__ = [
+        ("Allow", Authenticated, "use"),
+        ("Allow", "role:admin", "administer"),
+        ("Allow", "role:moderator", "moderate"),
+        ("Allow", "role:admin", "moderate"),
+    ]
+
+    def __init__(self, request):
+        self.request = request
+
+
+@dataclass
+class RateLimiter:
+    """Named limits ("5 per 15 minutes") counted per key in memory or Redis."""
+
+    limiter: limits.strategies.RateLimiter
+    rules: dict[str, limits.RateLimitItem]
+
+    def allowed(self, name: str, key: str) -> bool:
+        return self.limiter.test(self.rules[name], name, key)
+
+    def hit(self, name: str, key: str) -> bool:
+        return self.limiter.hit(self.rules[name], name, key)
+
+    def wait_minutes(self, name: str, key: str) -> int:
+        reset_at = self.limiter.get_window_stats(self.rules[name], name, key).reset_time
+        seconds = max(0, reset_at - dt.datetime.now().timestamp())
+        return max(1, int(seconds // 60) + 1)
+
+    def clear(self, name: str, key: str) -> None:
+        self.limiter.clear(self.rules[name], name, key)
+
+
+RATE_LIMITS = ("sign_in_per_account", "sign_in_per_address", "sign_up_per_address", "password_reset_per_address")
+
+
+def make_rate_limiter(pod) -> RateLimiter:
+    storage_uri = pod.settings["redis.url"] or "memory://"
+    storage = limits.storage.storage_from_string(storage_uri)
+    rules = {}
+    for name in RATE_LIMITS:
+        setting = f"rate_limits.{name}"
+        try:
+            rules[name] = limits.parse(pod.settings[setting])
+        except ValueError:
+            from .pod import StartupError
+
+            raise StartupError(f"setting {setting} is {pod.settings[setting]!r}; write it like '5 per 15 minutes'")
+    return RateLimiter(limits.strategies.MovingWindowRateLimiter(storage), rules)
+
+
+def add_security_headers(event: NewResponse) -> None:
+    headers = event.response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+
+
+def includeme(config):
+    pod = config.registry.pod
+    secure = pod.url.startswith("https://")
+    config.set_session_factory(SignedCookieSessionFactory(
+        pod.settings["secret"], cookie_name="seedpod_session", httponly=True, secure=secure, samesite="Lax",
+        timeout=None, reissue_time=None, max_age=None))
+    config.set_default_csrf_options(require_csrf=True)
+    config.set_security_policy(SecurityPolicy())
+    config.set_root_factory(RootFactory)
+    config.add_request_method(user_session, reify=True)
+    config.add_request_method(user, reify=True)
+    config.registry.rate_limiter = make_rate_limiter(pod)
+    config.add_request_method(lambda request: request.registry.rate_limiter, "rate_limiter", reify=True)
+    config.add_subscriber(add_security_headers, NewResponse)

@@ -1,0 +1,1 @@
+"""Plugins bundled with Seedpod; each is declared in setup.cfg like any third-party plugin."""

@@ -1,0 +1,1 @@
+"""landing_page: what a visitor sees at `/`."""

@@ -1,0 +1,1 @@
+"""terms: the pod's terms of service at `/terms`."""

@@ -1,0 +1,1 @@
+"""Seedpod's bundled themes: `default` and the JavaScript-free `plain`."""
