@@ -134,7 +134,7 @@ def make_broker(pod) -> dramatiq.Broker:
     if url:
         from dramatiq.brokers.redis import RedisBroker
 
-        return RedisBroker(url=url, namespace="seedpod")
+        return RedisBroker(url=url, namespace=pod.settings["redis.namespace"])
     return StubBroker()
 
 

@@ -31,6 +31,10 @@ class StartupError(RuntimeError):
     """The pod must not start; the message says which setting to change."""
 
 
+class DatabaseURLError(StartupError):
+    """database.url cannot be used at all (unknown driver, malformed)."""
+
+
 @dataclass
 class Pod:
     settings: dict[str, Any]
@@ -135,7 +139,10 @@ def build_pod(raw_settings: Mapping[str, Any], environ: Mapping[str, str] | None
         settings["database.url"] = f"sqlite:///{data_dir / 'seedpod.sqlite'}"
     settings["secret"] = load_secret(settings, data_dir)
 
-    engine = db.make_engine(settings["database.url"])
+    try:
+        engine = db.make_engine(settings["database.url"])
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ValueError) as exc:
+        raise DatabaseURLError(f"setting database.url (env SEEDPOD_DATABASE_URL) cannot be used: {exc}") from None
     try:
         overrides = read_plugin_overrides(engine)
     except sa.exc.OperationalError as exc:

@@ -111,8 +111,11 @@ RATE_LIMITS = ("sign_in_per_account", "sign_in_per_address", "sign_up_per_addres
 
 
 def make_rate_limiter(pod) -> RateLimiter:
-    storage_uri = pod.settings["redis.url"] or "memory://"
-    storage = limits.storage.storage_from_string(storage_uri)
+    if pod.settings["redis.url"]:
+        storage = limits.storage.storage_from_string(
+            pod.settings["redis.url"], key_prefix=f"{pod.settings['redis.namespace']}:limits")
+    else:
+        storage = limits.storage.MemoryStorage()
     rules = {}
     for name in RATE_LIMITS:
         setting = f"rate_limits.{name}"

@@ -70,6 +70,7 @@ CORE_SETTINGS: tuple[Setting, ...] = (
     Setting("data_dir", "var", "Where the embedded database, generated secrets, mail and uploads live."),
     Setting("database.url", "", "SQLAlchemy database URL; empty means a SQLite file in `data_dir`."),
     Setting("redis.url", "", "Redis URL for jobs and rate limits; empty runs jobs inside the web process."),
+    Setting("redis.namespace", "seedpod", "Prefix of every Redis key, so several pods can share one Redis."),
     Setting("secret", "", "Secret for signing cookies; empty in development means one is generated in `data_dir`.",
             secret=True),
     Setting("plugins", [], "Enabled plugins, separated by spaces or commas.", as_list),

@@ -1,0 +1,35 @@
+# The README's two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CONFIG ?= development.ini
+
+.PHONY: run test test-fast lint docs clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+## run: install, migrate the embedded SQLite database and serve http://127.0.0.1:6543
+run: $(VENV)/.installed
+	$(BIN)/seedpod --config $(CONFIG) db upgrade
+	$(BIN)/seedpod --config $(CONFIG) serve
+
+## test: the whole suite, on SQLite and PostgreSQL, with Redis and Chromium
+test: $(VENV)/.installed-test
+	$(BIN)/pytest -n auto $(PYTEST_ARGS)
+
+## docs: regenerate docs/configuration.md from the settings
+docs: $(VENV)/.installed
+	$(BIN)/seedpod --config $(CONFIG) config docs > docs/configuration.md
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -1,0 +1,52 @@
+"""The `seedpod` command: everything a podmin does, without a Python console."""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .context import State, config_path
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config", metavar="FILE", envvar="SEEDPOD_CONFIG",
+              help="The pod's ini file (default: development.ini, or SEEDPOD_CONFIG).")
+@click.pass_context
+def cli(ctx, config):
+    """Run and look after a Seedpod pod."""
+    ctx.obj = State(config_path(config))
+
+
+def _add_core_commands() -> None:
+    from . import config as config_cmd, db, doctor, plugins, roles, serve, shell, users, worker
+
+    for command in (serve.serve, worker.worker, db.db, plugins.plugins, users.user, roles.roles, shell.shell,
+                    doctor.doctor, config_cmd.config):
+        cli.add_command(command)
+
+
+def _add_plugin_commands(argv: list[str]) -> None:
+    """Plugins add their command groups; a pod that can't start still gets core's commands."""
+    given = None
+    for i, arg in enumerate(argv):
+        if arg == "--config" and i + 1 < len(argv):
+            given = argv[i + 1]
+        elif arg.startswith("--config="):
+            given = arg.split("=", 1)[1]
+    state = State(config_path(given))
+    if not state.path.is_file():
+        return
+    try:
+        pod = state.pod()
+    except (click.ClickException, Exception):  # doctor and the rest report the problem themselves
+        return
+    pod.pm.hook.register_commands(cli=cli)
+
+
+_add_core_commands()
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    _add_plugin_commands(argv)
+    cli.main(args=argv, prog_name="seedpod")

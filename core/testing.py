@@ -1,0 +1,350 @@
+"""pytest fixtures for Seedpod and for plugin authors: ``pytest_plugins = ["core.testing"]``.
+
+Every database test runs on SQLite and on PostgreSQL (``SEEDPOD_TEST_DATABASES``,
+default ``sqlite postgresql``). Each backend is migrated once into a template per
+test session; each test gets a fresh copy (SQLite) or a truncated per-worker
+database cloned from the template (PostgreSQL). Outside CI a missing PostgreSQL,
+Redis or Chromium skips its tests with the reason; with ``CI=true`` it fails them.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import socket
+import threading
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+POSTGRES_SERVER = os.environ.get("SEEDPOD_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("SEEDPOD_TEST_REDIS", "redis://127.0.0.1:6379/0")
+CHROMIUM = os.environ.get("SEEDPOD_TEST_CHROMIUM", "/usr/bin/chromium")
+BACKENDS = os.environ.get("SEEDPOD_TEST_DATABASES", "sqlite postgresql").replace(",", " ").split()
+
+# `make test` may point SEEDPOD_DATABASE_URL at a PostgreSQL server: tests then use that server.
+if os.environ.get("SEEDPOD_DATABASE_URL", "").startswith("postgresql"):
+    POSTGRES_SERVER = os.environ["SEEDPOD_DATABASE_URL"]
+
+
+def unavailable(reason: str):
+    """Skip outside CI; in CI a missing service is a failure, never a skip."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: nothing may skip)")
+    pytest.skip(reason)
+
+
+def base_settings(tmp_path: Path, database_url: str) -> dict:
+    """Settings of a pod under test: fast password hashes and 2048-bit keys, loopback federation."""
+    return {
+        "here": str(tmp_path),
+        "data_dir": str(tmp_path / "var"),
+        "database.url": database_url,
+        "url": "http://pod.test",
+        "secret": "t" * 64,
+        "plugins": "landing_page terms",
+        "passwords.argon2_profile": "CHEAPEST",
+        "accounts.rsa_key_size": "2048",
+        "federation.allow_http": "true",
+        "federation.allow_private_addresses": "true",
+        "jobs.in_process": "false",
+    }
+
+
+def migration_fingerprint() -> str:
+    from . import migrations
+
+    digest = hashlib.sha256()
+    for path in sorted(migrations.CORE_VERSIONS.rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def migrate(url: str, tmp_path: Path) -> None:
+    from . import migrations
+    from .pod import build_pod
+
+    pod = build_pod(base_settings(tmp_path, url), environ={})
+    migrations.upgrade(pod)
+    pod.engine.dispose()
+
+
+def postgres_url(name: str) -> str:
+    return sa.engine.make_url(POSTGRES_SERVER).set(database=name).render_as_string(hide_password=False)
+
+
+@contextmanager
+def postgres_admin():
+    engine = sa.create_engine(POSTGRES_SERVER, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect() as conn:
+            yield conn
+    finally:
+        engine.dispose()
+
+
+class SqliteDatabases:
+    def __init__(self, shared: Path):
+        self.template = shared / f"template-{migration_fingerprint()}.sqlite"
+        self.shared = shared
+
+    def prepare(self) -> None:
+        from filelock import FileLock
+
+        with FileLock(str(self.template) + ".lock"):
+            if not self.template.exists():
+                building = self.template.with_suffix(".building")
+                migrate(f"sqlite:///{building}", self.shared)
+                building.rename(self.template)
+
+    def fresh(self, tmp_path: Path) -> str:
+        target = tmp_path / "seedpod.sqlite"
+        shutil.copyfile(self.template, target)
+        return f"sqlite:///{target}"
+
+    def clean(self, url: str) -> None:
+        pass  # each test has its own file
+
+
+class PostgresDatabases:
+    def __init__(self, shared: Path, worker: str):
+        self.template = f"seedpod_tpl_{migration_fingerprint()}"
+        self.name = f"seedpod_test_{worker}_{os.getpid()}"
+        self.shared = shared
+
+    def prepare(self) -> None:
+        try:
+            with postgres_admin() as conn:
+                conn.execute(sa.text("SELECT pg_advisory_lock(724311)"))
+                try:
+                    exists = conn.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                                          {"n": self.template}).first()
+                    if not exists:
+                        conn.execute(sa.text(f'CREATE DATABASE "{self.template}"'))
+                        migrate(postgres_url(self.template), self.shared)
+                    conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{self.name}"'))
+                    conn.execute(sa.text(f'CREATE DATABASE "{self.name}" TEMPLATE "{self.template}"'))
+                finally:
+                    conn.execute(sa.text("SELECT pg_advisory_unlock(724311)"))
+        except sa.exc.OperationalError as exc:
+            unavailable(f"PostgreSQL is not reachable at {POSTGRES_SERVER}: {exc.orig}")
+
+    def fresh(self, tmp_path: Path) -> str:
+        return postgres_url(self.name)
+
+    def clean(self, url: str) -> None:
+        engine = sa.create_engine(url)
+        try:
+            with engine.begin() as conn:
+                tables = [r[0] for r in conn.execute(sa.text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"))]
+                if tables:
+                    conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        finally:
+            engine.dispose()
+
+    def drop(self) -> None:
+        with postgres_admin() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def _databases(tmp_path_factory):
+    worker_id = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    shared = tmp_path_factory.getbasetemp().parent
+    prepared: dict[str, object] = {}
+    yield shared, worker_id, prepared
+    for backend in prepared.values():
+        if isinstance(backend, PostgresDatabases):
+            backend.drop()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, _databases, tmp_path):
+    """A migrated, empty database of each backend, for this test alone."""
+    shared, worker, prepared = _databases
+    backend = request.param
+    if backend not in prepared:
+        databases = SqliteDatabases(shared) if backend == "sqlite" else PostgresDatabases(shared, worker)
+        databases.prepare()
+        prepared[backend] = databases
+    databases = prepared[backend]
+    url = databases.fresh(tmp_path)
+    yield url
+    databases.clean(url)
+
+
+@pytest.fixture
+def settings(tmp_path, database_url) -> dict:
+    """Settings of the pod under test; change them before asking for ``pod`` or ``app``."""
+    return base_settings(tmp_path, database_url)
+
+
+@pytest.fixture
+def make_pod(settings):
+    """Build a pod from ``settings`` plus overrides, with an empty environment."""
+    from .pod import build_pod
+
+    pods = []
+
+    def make(environ: dict | None = None, **overrides):
+        merged = {**settings, **{k.replace("__", "."): v for k, v in overrides.items()}}
+        pod = build_pod(merged, environ=environ or {})
+        pods.append(pod)
+        return pod
+
+    yield make
+    for pod in pods:
+        pod.engine.dispose()
+
+
+@pytest.fixture
+def pod(make_pod):
+    return make_pod()
+
+
+@pytest.fixture
+def make_app(make_pod):
+    """A WebTest app for a pod built with these setting overrides."""
+    import webtest
+
+    from .config import configure
+
+    def make(**overrides):
+        built = make_pod(**overrides)
+        wsgi = configure({}, pod=built).make_wsgi_app()
+        return webtest.TestApp(wsgi, extra_environ={"REMOTE_ADDR": "192.0.2.10"})
+
+    return make
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def dbsession(pod):
+    """A session on the test pod's database, committed by the test when it wants."""
+    session = pod.session_factory()
+    yield session
+    session.close()
+
+
+def sign_up(app, username: str = "alice", password: str = "correct horse battery", email: str | None = None):
+    """Sign up through the web form; the app's cookies are then signed in."""
+    page = app.get("/users/sign_up")
+    form = page.forms["sign-up"] if "sign-up" in page.forms else page.forms[0]
+    form["username"] = username
+    form["email"] = email or f"{username}@example.org"
+    form["password"] = password
+    form["password_confirmation"] = password
+    return form.submit(status="*")
+
+
+def sign_in(app, login: str, password: str, status="*"):
+    page = app.get("/users/sign_in")
+    form = page.forms[0]
+    form["login"] = login
+    form["password"] = password
+    return form.submit(status=status)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def redis_url():
+    """A real Redis; each test gets its own key namespace."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        unavailable(f"Redis is not reachable at {REDIS_URL}: {exc}")
+    return REDIS_URL
+
+
+@pytest.fixture
+def redis_namespace(redis_url):
+    import redis
+
+    namespace = f"seedpod-test-{uuid.uuid4().hex[:12]}"
+    yield namespace
+    client = redis.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(f"{namespace}*"))
+    if keys:
+        client.delete(*keys)
+
+
+class LiveServer:
+    """A pod served by waitress in a thread."""
+
+    def __init__(self, wsgi_app, pod, port: int):
+        from waitress.server import create_server
+
+        self.pod = pod
+        self.server = create_server(wsgi_app, host="127.0.0.1", port=port, threads=4)
+        self.url = f"http://127.0.0.1:{port}"
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self) -> "LiveServer":
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.close()
+
+
+@pytest.fixture
+def make_live_server(make_pod):
+    """Serve a pod over real HTTP on a free loopback port (for the browser tests)."""
+    from .config import configure
+
+    servers = []
+
+    def make(**overrides):
+        port = free_port()
+        built = make_pod(url=f"http://127.0.0.1:{port}", **overrides)
+        server = LiveServer(configure({}, pod=built).make_wsgi_app(), built, port).start()
+        servers.append(server)
+        return server
+
+    yield make
+    for server in servers:
+        server.stop()
+
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium driven by Playwright, headless."""
+    if not Path(CHROMIUM).exists():
+        unavailable(f"no Chromium at {CHROMIUM}; install it with: apt-get install -y chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("the playwright package is not installed (pip install -e '.[test]')")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_page(chromium):
+    """A fresh browser context (own cookies) with JavaScript on."""
+    context = chromium.new_context()
+    page = context.new_page()
+    yield page
+    context.close()

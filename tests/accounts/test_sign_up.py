@@ -1,0 +1,115 @@
+import sqlalchemy as sa
+
+from core.accounts.models import Person, User
+from core.testing import sign_up
+
+
+def count_users(pod):
+    with pod.engine.connect() as conn:
+        return conn.scalar(sa.select(sa.func.count()).select_from(User))
+
+
+def test_sign_up_signs_in_and_lands_on_stream(app):
+    response = sign_up(app, "alice")
+    assert response.status_int == 303
+    assert response.location.endswith("/stream")
+    stream = response.follow()
+    assert "Sign out (alice)" in stream.text
+    assert "alice@pod.test" in stream.text  # the welcome names the diaspora ID
+
+
+def test_sign_up_gives_guid_key_pair_and_diaspora_id(app, pod):
+    sign_up(app, "Bob_2")
+    with pod.session_factory() as session:
+        user = session.scalar(sa.select(User))
+        assert user.username == "bob_2"  # lowercased, as diaspora* does
+        assert user.diaspora_id == "bob_2@pod.test"
+        assert len(user.guid) >= 16
+        assert user.password_hash.startswith("$argon2id$")
+        assert "BEGIN RSA PRIVATE KEY" in user.private_key_pem
+        assert "BEGIN PUBLIC KEY" in user.person.public_key_pem
+
+
+def test_taken_username_is_refused_and_changes_nothing(make_app, pod):
+    first = make_app()
+    sign_up(first, "alice")
+    other = make_app()
+    response = sign_up(other, "ALICE", email="someone@example.org")
+    assert response.status_int == 422
+    assert "The username 'alice' is taken" in response.text
+    assert count_users(pod) == 1
+
+
+def test_taken_email_is_refused(make_app, pod):
+    sign_up(make_app(), "alice", email="a@example.org")
+    response = sign_up(make_app(), "alicia", email="A@example.org")
+    assert response.status_int == 422
+    assert "An account with this email address exists" in response.text
+    assert count_users(pod) == 1
+
+
+def test_bad_usernames_are_explained(app, pod):
+    for name, message in [("", "Choose a username."), ("a" * 33, "at most 32 characters"),
+                          ("al ice", "may only contain"), ("élise", "may only contain")]:
+        response = sign_up(app, name)
+        assert response.status_int == 422, name
+        assert message in response.text, name
+    assert count_users(pod) == 0
+
+
+def test_weak_password_is_refused(app, pod):
+    response = sign_up(app, "alice", password="short")
+    assert response.status_int == 422
+    assert "Passwords need at least 8 characters." in response.text
+    response = sign_up(app, "alice", password="alice")
+    assert response.status_int == 422
+    response = sign_up(app, "carol", password="aaaaaaaaaa")
+    assert "too easy to guess" in response.text
+    assert count_users(pod) == 0
+
+
+def test_password_confirmation_must_match(app, pod):
+    page = app.get("/users/sign_up")
+    form = page.forms["sign-up"]
+    form["username"], form["email"] = "alice", "alice@example.org"
+    form["password"], form["password_confirmation"] = "correct horse battery", "correct horse batter"
+    response = form.submit(status=422)
+    assert "The password and its confirmation differ." in response.text
+    assert count_users(pod) == 0
+
+
+def test_bad_csrf_token_changes_nothing(app, pod):
+    response = app.post("/users/sign_up", {"username": "alice", "email": "a@example.org",
+                                           "password": "correct horse battery", "csrf_token": "forged"}, status=400)
+    assert "This form has expired or was not sent from this pod" in response.text
+    assert count_users(pod) == 0
+
+
+def test_closed_registrations(make_app, pod):
+    app = make_app(**{"settings.enable_registrations": "false"})
+    page = app.get("/users/sign_up")
+    assert "not accepting new accounts" in page.text
+    assert "sign-up" not in page.forms
+    token = app.get("/users/sign_in").forms["sign-in"]["csrf_token"].value
+    response = app.post("/users/sign_up", {"username": "alice", "email": "a@example.org",
+                                           "password": "correct horse battery", "csrf_token": token}, status=403)
+    assert "This pod is not accepting new accounts." in response.text
+    assert count_users(pod) == 0
+
+
+def test_sign_up_is_rate_limited_per_address(make_app, pod):
+    app = make_app(**{"rate_limits.sign_up_per_address": "2 per hour"})
+    sign_up(app, "one")
+    app.reset()
+    sign_up(app, "two")
+    app.reset()
+    response = sign_up(app, "three")
+    assert response.status_int == 429
+    assert "Too many sign-ups from your address" in response.text
+    assert count_users(pod) == 2
+
+
+def test_default_key_size_is_4096(settings):
+    from core.settings import CORE_SETTINGS
+
+    assert {s.name: s.default for s in CORE_SETTINGS}["accounts.rsa_key_size"] == 4096
