@@ -216,15 +216,37 @@ def make_app(make_pod):
 
     def make(**overrides):
         built = make_pod(**overrides)
-        wsgi = configure({}, pod=built).make_wsgi_app()
-        return webtest.TestApp(wsgi, extra_environ={"REMOTE_ADDR": "192.0.2.10"})
+        return browse(configure({}, pod=built).make_wsgi_app(), built)
 
     return make
 
 
+def browse(wsgi_app, pod):
+    """A WebTest client with its own cookies; ``.pod`` is the pod it talks to."""
+    import webtest
+
+    client = webtest.TestApp(wsgi_app, extra_environ={"REMOTE_ADDR": "192.0.2.10"})
+    client.pod = pod
+    return client
+
+
 @pytest.fixture
-def app(make_app):
-    return make_app()
+def wsgi_app(pod):
+    from .config import configure
+
+    return configure({}, pod=pod).make_wsgi_app()
+
+
+@pytest.fixture
+def app(wsgi_app, pod):
+    """A browser on the test ``pod``."""
+    return browse(wsgi_app, pod)
+
+
+@pytest.fixture
+def new_browser(wsgi_app, pod):
+    """More browsers on the same pod, each with its own cookies: ``new_browser()``."""
+    return lambda: browse(wsgi_app, pod)
 
 
 @pytest.fixture

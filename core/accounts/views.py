@@ -94,7 +94,10 @@ def sign_in(request):
     login = request.POST.get("login", "").strip().lower()
     address = request.client_addr or ""
     limiter = request.rate_limiter
-    for rule, key, whose in (("sign_in_per_account", login, "this account"),
+    # Count per account, not per spelling: the username and the email address share one budget.
+    known = accounts(request).by_login(login)
+    account_key = f"user:{known.id}" if known is not None else f"login:{login}"
+    for rule, key, whose in (("sign_in_per_account", account_key, "this account"),
                              ("sign_in_per_address", address, "your address")):
         if not limiter.allowed(rule, key):
             minutes = limiter.wait_minutes(rule, key)
@@ -103,10 +106,10 @@ def sign_in(request):
     try:
         user = accounts(request).authenticate(login, request.POST.get("password", ""))
     except AccountError as exc:
-        limiter.hit("sign_in_per_account", login)
+        limiter.hit("sign_in_per_account", account_key)
         limiter.hit("sign_in_per_address", address)
         return failed(request, 401, **sign_in_page(request, login=login, error=exc.message))
-    limiter.clear("sign_in_per_account", login)
+    limiter.clear("sign_in_per_account", account_key)
     return sign_in_and_redirect(request, user, safe_next(request))
 
 

@@ -30,19 +30,19 @@ def test_sign_up_gives_guid_key_pair_and_diaspora_id(app, pod):
         assert "BEGIN PUBLIC KEY" in user.person.public_key_pem
 
 
-def test_taken_username_is_refused_and_changes_nothing(make_app, pod):
-    first = make_app()
+def test_taken_username_is_refused_and_changes_nothing(new_browser, pod):
+    first = new_browser()
     sign_up(first, "alice")
-    other = make_app()
+    other = new_browser()
     response = sign_up(other, "ALICE", email="someone@example.org")
     assert response.status_int == 422
     assert "The username 'alice' is taken" in response.text
     assert count_users(pod) == 1
 
 
-def test_taken_email_is_refused(make_app, pod):
-    sign_up(make_app(), "alice", email="a@example.org")
-    response = sign_up(make_app(), "alicia", email="A@example.org")
+def test_taken_email_is_refused(new_browser, pod):
+    sign_up(new_browser(), "alice", email="a@example.org")
+    response = sign_up(new_browser(), "alicia", email="A@example.org")
     assert response.status_int == 422
     assert "An account with this email address exists" in response.text
     assert count_users(pod) == 1
@@ -85,8 +85,9 @@ def test_bad_csrf_token_changes_nothing(app, pod):
     assert count_users(pod) == 0
 
 
-def test_closed_registrations(make_app, pod):
+def test_closed_registrations(make_app):
     app = make_app(**{"settings.enable_registrations": "false"})
+    pod = app.pod
     page = app.get("/users/sign_up")
     assert "not accepting new accounts" in page.text
     assert "sign-up" not in page.forms
@@ -97,8 +98,9 @@ def test_closed_registrations(make_app, pod):
     assert count_users(pod) == 0
 
 
-def test_sign_up_is_rate_limited_per_address(make_app, pod):
+def test_sign_up_is_rate_limited_per_address(make_app):
     app = make_app(**{"rate_limits.sign_up_per_address": "2 per hour"})
+    pod = app.pod
     sign_up(app, "one")
     app.reset()
     sign_up(app, "two")
