@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from importlib import metadata
-from typing import Iterable
+from typing import Iterable, Mapping
 
 import pluggy
 
@@ -60,8 +60,11 @@ def new_manager() -> pluggy.PluginManager:
     return pm
 
 
-def load_plugins(pm: pluggy.PluginManager, names: Iterable[str]) -> None:
-    """Import and register each named plugin; fail loudly with the plugin's name."""
+def load_plugins(pm: pluggy.PluginManager, names: Iterable[str],
+                 extra: Mapping[str, object] | None = None) -> None:
+    """Import and register each named plugin, then each ``extra`` plugin object under
+    its name (tests register plugins that have no entry point this way); fail loudly
+    with the plugin's name."""
     available = installed_plugins()
     for name in names:
         entry_point = available.get(name)
@@ -75,14 +78,20 @@ def load_plugins(pm: pluggy.PluginManager, names: Iterable[str]) -> None:
             module = entry_point.load()
         except Exception as exc:  # any import error of a plugin must name the plugin
             raise PluginError(f"plugin {name!r} failed to load: {type(exc).__name__}: {exc}") from exc
-        try:
-            pm.register(module, name=name)
-        except ValueError as exc:
-            raise PluginError(f"plugin {name!r} cannot be registered: {exc}") from exc
+        register(pm, name, module)
+    for name, plugin in (extra or {}).items():
+        register(pm, name, plugin)
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
-        raise PluginError(f"plugin {exc.plugin_name if hasattr(exc, 'plugin_name') else ''!r}: {exc}") from exc
+        raise PluginError(f"plugin {pm.get_name(exc.plugin)!r}: {exc}") from exc
+
+
+def register(pm: pluggy.PluginManager, name: str, plugin: object) -> None:
+    try:
+        pm.register(plugin, name=name)
+    except (ValueError, pluggy.PluginValidationError) as exc:  # a name taken twice, a hookimpl with wrong arguments
+        raise PluginError(f"plugin {name!r} cannot be registered: {exc}") from exc
 
 
 def hooks_of(pm: pluggy.PluginManager, plugin_name: str) -> list[str]:

@@ -121,7 +121,10 @@ def read_plugin_overrides(engine: Engine) -> dict[str, bool]:
         return {name: bool(enabled) for name, enabled in rows}
 
 
-def build_pod(raw_settings: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Pod:
+def build_pod(raw_settings: Mapping[str, Any], environ: Mapping[str, str] | None = None, *,
+              extra_plugins: Mapping[str, object] | None = None) -> Pod:
+    """The pod for these settings; ``environ`` defaults to os.environ. ``extra_plugins``
+    are plugin objects registered by name after the enabled ones, for tests."""
     environ = os.environ if environ is None else environ
     raw = dict(raw_settings)
     try:
@@ -151,10 +154,11 @@ def build_pod(raw_settings: Mapping[str, Any], environ: Mapping[str, str] | None
     enabled = plugins.enabled_names(settings["plugins"], overrides)
     pm = plugins.new_manager()
     try:
-        plugins.load_plugins(pm, enabled)
+        plugins.load_plugins(pm, enabled, extra_plugins)
     except plugins.PluginError as exc:
         raise StartupError(str(exc)) from exc
 
+    enabled += list(extra_plugins or {})
     pod = Pod(settings, raw, here, data_dir, engine, db.session_factory(engine), pm, enabled, overrides)
     for impl in pm.hook.register_settings.get_hookimpls():
         specs = list(impl.function(pod=pod) or [])

@@ -186,14 +186,17 @@ def settings(tmp_path, database_url) -> dict:
 
 @pytest.fixture
 def make_pod(settings):
-    """Build a pod from ``settings`` plus overrides, with an empty environment."""
+    """Build a pod from ``settings`` plus overrides, with an empty environment.
+
+    ``extra_plugins`` maps names to plugin objects registered without an entry point.
+    """
     from .pod import build_pod
 
     pods = []
 
-    def make(environ: dict | None = None, **overrides):
+    def make(environ: dict | None = None, extra_plugins: dict | None = None, **overrides):
         merged = {**settings, **{k.replace("__", "."): v for k, v in overrides.items()}}
-        pod = build_pod(merged, environ=environ or {})
+        pod = build_pod(merged, environ=environ or {}, extra_plugins=extra_plugins)
         pods.append(pod)
         return pod
 
