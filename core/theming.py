@@ -118,8 +118,8 @@ def includeme(config):
     templates = Path(theme.path) / "templates"
     if templates.is_dir():
         config.override_asset(to_override=CORE_TEMPLATES, override_with=str(templates) + "/")
-    config.add_static_view("static", "core:static/", cache_max_age=3600)
     static = Path(theme.path) / "static"
-    if static.is_dir():
+    if static.is_dir():  # before core's /static, which would otherwise answer /static/theme/... first
         config.add_static_view("static/theme", str(static) + "/", cache_max_age=3600)
+    config.add_static_view("static", "core:static/", cache_max_age=3600)
     config.add_subscriber(add_renderer_globals, BeforeRender)
