@@ -102,3 +102,18 @@ def test_session_cookie_is_httponly_and_same_site(app):
     cookie = [v for k, v in response.headerlist if k == "Set-Cookie" and v.startswith("seedpod_signin=")][0]
     assert "HttpOnly" in cookie
     assert "samesite=lax" in cookie.lower()
+
+
+def test_unused_sessions_expire_and_are_pruned(app, pod):
+    import datetime as dt
+
+    from core.accounts.jobs import prune_expired_sign_ins
+
+    sign_up(app, "alice")
+    long_ago = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=31)
+    with pod.engine.begin() as conn:
+        conn.execute(sa.update(UserSession).values(last_seen_at=long_ago))
+    assert app.get("/stream").status_int == 302  # too old to count, even before the sweep
+    pod.jobs.send(prune_expired_sign_ins)
+    pod.jobs.drain()
+    assert session_count(pod) == 0
