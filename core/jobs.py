@@ -147,7 +147,12 @@ def setup(pod) -> JobRegistry:
             registry.add(fn)
     for periodics in pod.pm.hook.register_periodic_jobs(pod=pod):
         for periodic in periodics or []:
-            registry.actor(periodic.job)
+            try:
+                registry.actor(periodic.job)
+            except LookupError as exc:
+                from .pod import StartupError
+
+                raise StartupError(f"periodic job: {exc}") from None
             registry.periodic.append(periodic)
     return registry
 

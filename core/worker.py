@@ -154,6 +154,7 @@ def run_worker(pod, threads: int | None = None) -> None:
     """`seedpod worker`: consume every queue until SIGINT or SIGTERM."""
     import signal
 
+    pod.pm.hook.on_startup(pod=pod)
     running = RunningWorker(pod, "worker", threads or pod.settings["jobs.worker_threads"]).start()
     log.info("worker %s consuming %s", running.housekeeper.id, ", ".join(sorted(pod.jobs.queues)))
     stop = threading.Event()

@@ -76,3 +76,23 @@ def test_core_registers_its_housekeeping_jobs(pod):
     names = {p.job.seedpod_job.name for p in pod.jobs.periodic}
     assert "core.accounts.jobs.prune_expired_sign_ins" in names
     assert "core.mail.send_email" in pod.jobs.actors
+
+
+def test_a_worker_runs_on_startup_and_refuses_to_start_when_a_plugin_says_so(make_pod):
+    import pytest
+
+    from core.hookspecs import hookimpl
+    from core.pod import StartupError
+    from core.worker import run_worker
+
+    class Refuses:
+        @hookimpl
+        def on_startup(self, pod):
+            raise StartupError("example needs example.key")
+
+    pod = make_pod(extra_plugins={"example": Refuses()})
+    with pytest.raises(StartupError, match="example needs example.key"):
+        run_worker(pod)
+    from core.worker import fresh_workers
+
+    assert fresh_workers(pod.engine) == []  # nothing started

@@ -20,7 +20,12 @@ def serve(pod, host, port):
     waiting = migrations.pending(pod)
     if waiting:
         raise click.ClickException(f"the database needs migrating ({len(waiting)} pending); run: seedpod db upgrade")
-    app = configure({}, pod=pod).make_wsgi_app()
+    from ..pod import StartupError
+
+    try:
+        app = configure({}, pod=pod).make_wsgi_app()
+    except StartupError as exc:  # a plugin's on_startup refused, or the theme is unknown
+        raise click.ClickException(str(exc)) from None
     embedded = None
     if pod.jobs.in_process and pod.settings["jobs.in_process"]:
         embedded = start_embedded(pod)

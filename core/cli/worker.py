@@ -15,4 +15,9 @@ def worker(pod, threads):
     if pod.jobs.in_process:
         raise click.ClickException("redis.url is not set, so jobs run inside `seedpod serve`; "
                                    "set redis.url (env SEEDPOD_REDIS_URL) to run separate workers")
-    run_worker(pod, threads)
+    from ..pod import StartupError
+
+    try:
+        run_worker(pod, threads)
+    except StartupError as exc:
+        raise click.ClickException(str(exc)) from None

@@ -19,13 +19,38 @@ def import_models() -> None:
         importlib.import_module(name)
 
 
-def version_locations(pod) -> list[str]:
-    locations = [str(CORE_VERSIONS)]
+def enabled_branches(pod) -> dict[str, Path]:
+    """core and every enabled plugin that has migrations, by branch label (the plugin's name)."""
+    found = {CORE_BRANCH: CORE_VERSIONS}
     for impl in pod.pm.hook.register_migrations.get_hookimpls():
         path = impl.function(pod=pod)
         if path:
-            locations.append(str(Path(path).resolve()))
-    return locations
+            found[impl.plugin_name] = Path(path).resolve()
+    return found
+
+
+def dormant_branches(pod, enabled: dict[str, Path]) -> dict[str, Path]:
+    """Branches of installed plugins that are off: their revisions stay readable, so a database
+    that ran them before the plugin was disabled still makes sense to alembic."""
+    from ..plugins import installed_plugins
+
+    found = {}
+    for name, entry_point in installed_plugins().items():
+        if name in enabled or name in pod.enabled_plugins:
+            continue
+        try:
+            register = getattr(entry_point.load(), "register_migrations", None)
+        except Exception:  # a broken plugin that is off is reported by `seedpod plugins list`, not here
+            continue
+        path = register(pod=pod) if register is not None else None
+        if path:
+            found[name] = Path(path).resolve()
+    return found
+
+
+def version_locations(pod) -> list[str]:
+    enabled = enabled_branches(pod)
+    return [str(p) for p in {**enabled, **dormant_branches(pod, enabled)}.values()]
 
 
 def alembic_config(pod) -> Config:
@@ -39,7 +64,11 @@ def alembic_config(pod) -> Config:
 
 
 def upgrade(pod, target: str = "heads") -> None:
-    command.upgrade(alembic_config(pod), target)
+    """Upgrade to ``target``; "heads" means the head of core and of each enabled plugin only."""
+    config = alembic_config(pod)
+    targets = [f"{label}@head" for label in enabled_branches(pod)] if target == "heads" else [target]
+    for each in targets:
+        command.upgrade(config, each)
 
 
 def downgrade(pod, target: str) -> None:
@@ -47,7 +76,9 @@ def downgrade(pod, target: str) -> None:
 
 
 def heads(pod) -> set[str]:
-    return set(ScriptDirectory.from_config(alembic_config(pod)).get_heads())
+    """The head revision of core and of each enabled plugin."""
+    script = ScriptDirectory.from_config(alembic_config(pod))
+    return {script.get_revision(f"{label}@head").revision for label in enabled_branches(pod)}
 
 
 def current(pod) -> set[str]:
@@ -62,4 +93,4 @@ def pending(pod) -> set[str]:
     reached = set()
     for rev in applied:
         reached |= {r.revision for r in script.iterate_revisions(rev, "base")}
-    return {head for head in script.get_heads() if head not in reached}
+    return {head for head in heads(pod) if head not in reached}

@@ -443,7 +443,7 @@ def test_a_periodic_job_that_is_not_registered_stops_the_pod(make_pod):
         def register_periodic_jobs(self, pod):
             return [Periodic(orphan, every=60)]
 
-    with pytest.raises(LookupError, match="orphan"):
+    with pytest.raises(StartupError, match="periodic job: 'orphan' is not a registered job"):
         make_pod(extra_plugins={"example": OnlyPeriodic()})
 
 
