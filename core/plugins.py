@@ -103,7 +103,8 @@ def hooks_of(pm: pluggy.PluginManager, plugin_name: str) -> list[str]:
 
 def hook_names_of_module(module) -> list[str]:
     """Hook names a plugin module implements, without registering it."""
-    return sorted(n for n in dir(module) if hasattr(hookspecs, n) and callable(getattr(module, n)))
+    marker = f"{hookspecs.PROJECT}_impl"  # set by @hookimpl; the imported `hookimpl` itself has none
+    return sorted(n for n in dir(module) if hasattr(hookspecs, n) and hasattr(getattr(module, n), marker))
 
 
 def describe(pod) -> list[PluginInfo]:

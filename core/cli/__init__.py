@@ -4,11 +4,24 @@ from __future__ import annotations
 import sys
 
 import click
+import sqlalchemy as sa
 
 from .context import State, config_path
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class PodCommands(click.Group):
+    """A database that is down or not migrated gets one clear line, not a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (sa.exc.OperationalError, sa.exc.ProgrammingError) as exc:
+            reason = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or ["unknown"])[0]
+            raise click.ClickException(f"database error: {reason}; check database.url (env SEEDPOD_DATABASE_URL) "
+                                       "and run: seedpod doctor") from None
+
+
+@click.group(cls=PodCommands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config", metavar="FILE", envvar="SEEDPOD_CONFIG",
               help="The pod's ini file (default: development.ini, or SEEDPOD_CONFIG).")
 @click.pass_context

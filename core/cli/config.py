@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import click
 
-from .context import pass_pod
+from .context import hide_password, pass_pod
 
 
 @click.group()
@@ -20,6 +20,7 @@ def show(pod):
             value = pod.settings[spec.name]
             if spec.secret and value:
                 value = "(set)"
+            value = hide_password(value)  # database.url and redis.url may hold a password
             click.echo(f"  {spec.name} = {value}")
 
 

@@ -6,6 +6,7 @@ import logging.config
 import os
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import click
 import transaction
@@ -84,6 +85,17 @@ def unit_of_work(pod: Pod):
         yield JobContext(pod, tm_session(pod.session_factory, manager), manager)
     if pod.jobs.in_process and any(q.qsize() for q in pod.jobs.broker.queues.values()):
         pod.jobs.drain()  # the embedded pod has no worker outside the web process to run them later
+
+
+def hide_password(value):
+    """A URL with its password replaced by ***, for printing; anything else unchanged."""
+    if not isinstance(value, str) or "://" not in value:
+        return value
+    parts = urlsplit(value)
+    if parts.password is None:
+        return value
+    userinfo, hostport = parts.netloc.rsplit("@", 1)
+    return urlunsplit(parts._replace(netloc=f"{userinfo.split(':', 1)[0]}:***@{hostport}"))
 
 
 def quiet_logging() -> None:

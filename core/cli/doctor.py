@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 import click
 import sqlalchemy as sa
 
-from .context import pass_state
+from .context import hide_password, pass_state
 
 KEY_SAMPLE = 200
 
@@ -50,9 +50,9 @@ def check_broker(pod) -> Result:
         return Result("broker", True, "no redis.url: jobs run inside the web process")
     import redis
 
-    url = pod.settings["redis.url"]
+    url = hide_password(pod.settings["redis.url"])
     try:
-        redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3).ping()
+        redis.Redis.from_url(pod.settings["redis.url"], socket_connect_timeout=3, socket_timeout=3).ping()
     except redis.RedisError as exc:
         return Result("broker", False, f"cannot reach Redis at {url}: {exc}")
     return Result("broker", True, f"Redis at {url} answers")
@@ -96,6 +96,7 @@ def check_keys(pod) -> Result:
 
 CHECKS = (check_url, check_database, check_migrations, check_broker, check_workers, check_keys)
 NEEDS_DATABASE = {"migrations", "workers", "keys"}
+NEEDS_TABLES = {"workers", "keys"}
 
 
 def run_checks(state) -> list[Result]:
@@ -108,18 +109,24 @@ def run_checks(state) -> list[Result]:
     except (StartupError, click.ClickException) as exc:
         return [Result("configuration", False, getattr(exc, "message", None) or str(exc))]
     results = [Result("configuration", True, f"{state.path} read; plugins: {', '.join(pod.enabled_plugins) or 'none'}")]
-    database_ok = True
+    database_ok = migrated = True
     for check in CHECKS:
         name = check.__name__.removeprefix("check_")
         if name in NEEDS_DATABASE and not database_ok:
             results.append(Result(name, False, "not checked: the database is unreachable"))
             continue
+        if name in NEEDS_TABLES and not migrated:
+            results.append(Result(name, False, "not checked: migrate first (seedpod db upgrade)"))
+            continue
         try:
             result = check(pod)
         except Exception as exc:  # a check that crashes is a failed check, reported with its reason
-            result = Result(name, False, f"{type(exc).__name__}: {exc}")
+            reason = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""])[0]
+            result = Result(name, False, f"{type(exc).__name__}: {reason}")
         if name == "database":
             database_ok = result.ok
+        elif name == "migrations":
+            migrated = result.ok
         results.append(result)
     return results
 

@@ -20,4 +20,7 @@ def shell(pod):
               "  pod       the configured pod (settings, plugins, jobs)\n"
               "  session   a SQLAlchemy session; call session.commit() to keep changes\n"
               "  accounts  core.accounts.models (User, Person, Role, ...)")
-    code.interact(banner=banner, local={"pod": pod, "session": session, "accounts": accounts}, exitmsg="")
+    try:
+        code.interact(banner=banner, local={"pod": pod, "session": session, "accounts": accounts}, exitmsg="")
+    finally:
+        session.close()  # what was not committed is rolled back, and no transaction stays open
