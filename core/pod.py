@@ -121,18 +121,13 @@ def read_plugin_overrides(engine: Engine) -> dict[str, bool]:
         return {name: bool(enabled) for name, enabled in rows}
 
 
-def build_pod(raw_settings: Mapping[str, Any], environ: Mapping[str, str] | None = None, *,
-              extra_plugins: Mapping[str, object] | None = None) -> Pod:
-    """The pod for these settings; ``environ`` defaults to os.environ. ``extra_plugins``
-    are plugin objects registered by name after the enabled ones, for tests."""
-    environ = os.environ if environ is None else environ
-    raw = dict(raw_settings)
+def resolve_core(raw: Mapping[str, Any], environ: Mapping[str, str]) -> tuple[dict[str, Any], Path, Path]:
+    """Core's settings with data_dir and database.url made concrete: (settings, here, data_dir)."""
     try:
         settings = resolve(CORE_SETTINGS, raw, environ)
     except SettingError as exc:
         raise StartupError(str(exc)) from None
     check_url(settings)
-
     here = Path(raw.get("here") or os.getcwd())
     data_dir = Path(settings["data_dir"])
     data_dir = data_dir if data_dir.is_absolute() else here / data_dir
@@ -140,12 +135,25 @@ def build_pod(raw_settings: Mapping[str, Any], environ: Mapping[str, str] | None
     settings["data_dir"] = str(data_dir)
     if not settings["database.url"]:
         settings["database.url"] = f"sqlite:///{data_dir / 'seedpod.sqlite'}"
-    settings["secret"] = load_secret(settings, data_dir)
+    return settings, here, data_dir
 
+
+def open_database(settings: Mapping[str, Any]) -> Engine:
     try:
-        engine = db.make_engine(settings["database.url"])
+        return db.make_engine(settings["database.url"])
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ValueError) as exc:
         raise DatabaseURLError(f"setting database.url (env SEEDPOD_DATABASE_URL) cannot be used: {exc}") from None
+
+
+def build_pod(raw_settings: Mapping[str, Any], environ: Mapping[str, str] | None = None, *,
+              extra_plugins: Mapping[str, object] | None = None) -> Pod:
+    """The pod for these settings; ``environ`` defaults to os.environ. ``extra_plugins``
+    are plugin objects registered by name after the enabled ones, for tests."""
+    environ = os.environ if environ is None else environ
+    raw = dict(raw_settings)
+    settings, here, data_dir = resolve_core(raw, environ)
+    settings["secret"] = load_secret(settings, data_dir)
+    engine = open_database(settings)
     try:
         overrides = read_plugin_overrides(engine)
     except sa.exc.OperationalError as exc:
@@ -156,7 +164,10 @@ def build_pod(raw_settings: Mapping[str, Any], environ: Mapping[str, str] | None
     try:
         plugins.load_plugins(pm, enabled, extra_plugins)
     except plugins.PluginError as exc:
-        raise StartupError(str(exc)) from exc
+        switched_on = [n for n, on in overrides.items() if on and n not in plugins.installed_plugins()]
+        hint = "".join(f"; {n} was switched on by `seedpod plugins enable`: switch it off with "
+                       f"`seedpod plugins disable {n}`" for n in switched_on)
+        raise StartupError(str(exc) + hint) from exc
 
     enabled += list(extra_plugins or {})
     pod = Pod(settings, raw, here, data_dir, engine, db.session_factory(engine), pm, enabled, overrides)

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import os
+
 import click
+import sqlalchemy as sa
 
 from .context import pass_pod, pass_state
 
@@ -26,29 +29,41 @@ def list_(pod):
 
 
 def switch(state, name: str, enabled: bool) -> None:
+    from .. import migrations
     from ..admin.models import PluginState
     from ..db import utcnow
     from ..plugins import PluginError, installed_plugins, load_plugins, new_manager
-    from .context import unit_of_work
+    from ..pod import open_database, read_plugin_overrides, resolve_core
 
     available = installed_plugins()
-    if name not in available:
-        raise click.ClickException(f"no plugin named {name!r} is installed; installed: {', '.join(sorted(available))}")
     if enabled:
+        if name not in available:
+            raise click.ClickException(f"no plugin named {name!r} is installed; "
+                                       f"installed: {', '.join(sorted(available))}")
         try:  # a plugin that cannot load is never switched on: the pod would not start
             load_plugins(new_manager(), [name])
         except PluginError as exc:
             raise click.ClickException(str(exc)) from None
-    pod = state.pod()
-    from .. import migrations
-
-    migrations.upgrade(pod)  # the switch lives in the database, so it must be migrated
-    with unit_of_work(pod) as uow:
-        row = uow.dbsession.get(PluginState, name)
-        if row is None:
-            uow.dbsession.add(PluginState(name=name, enabled=enabled, changed_at=utcnow()))
-        else:
-            row.enabled, row.changed_at = enabled, utcnow()
+    settings, _, _ = resolve_core(state.settings(), os.environ)
+    engine = open_database(settings)
+    try:
+        try:
+            migrations.upgrade(state.pod())  # the switch lives in the database, so it must be migrated
+        except click.ClickException:
+            # A pod that cannot start (perhaps because of this very plugin) can still have a plugin
+            # switched off, when its database already holds the switches.
+            if enabled or not sa.inspect(engine).has_table(PluginState.__tablename__):
+                raise
+        if not enabled and name not in available and name not in read_plugin_overrides(engine):
+            raise click.ClickException(f"no plugin named {name!r} is installed or switched on; "
+                                       f"installed: {', '.join(sorted(available))}")
+        table = PluginState.__table__
+        with engine.begin() as conn:
+            if conn.execute(table.update().where(table.c.name == name)
+                            .values(enabled=enabled, changed_at=utcnow())).rowcount == 0:
+                conn.execute(table.insert().values(name=name, enabled=enabled, changed_at=utcnow()))
+    finally:
+        engine.dispose()
     state.forget()
     if enabled:
         migrations.upgrade(state.pod())  # the plugin's own tables, if it has any

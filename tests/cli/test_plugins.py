@@ -169,3 +169,25 @@ def test_build_pod_refuses_an_unknown_plugin(tmp_path):
         build_pod(settings, environ={})
 
     assert str(raised.value) == UNKNOWN_PLUGIN
+
+
+def test_a_switched_on_plugin_that_was_uninstalled_can_be_switched_off(seedpod, ini, sql, restart):
+    # `seedpod plugins enable vanished` once worked; then its package was removed.
+    sql(ini, "INSERT INTO plugin_states (name, enabled, changed_at) VALUES ('vanished', true, CURRENT_TIMESTAMP)")
+
+    stopped = seedpod("user", "list")
+    assert stopped.exit_code == 1
+    assert "plugin 'vanished' is enabled but not installed" in stopped.stderr
+    assert "switch it off with `seedpod plugins disable vanished`" in stopped.stderr
+
+    ran = seedpod("plugins", "disable", "vanished")
+    assert ran.exit_code == 0, ran.output
+    assert ran.stdout == "vanished disabled; restart the pod and its workers to apply\n"
+    assert restart(ini).get("/terms").status_int == 200
+
+
+def test_disabling_a_name_that_was_never_there_is_refused(seedpod, ini, sql):
+    ran = seedpod("plugins", "disable", "nosuchplugin")
+    assert ran.exit_code == 1
+    assert "no plugin named 'nosuchplugin' is installed or switched on" in ran.stderr
+    assert sql(ini, "SELECT count(*) FROM plugin_states")[0][0] == 0
