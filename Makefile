@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CONFIG ?= development.ini
 
-.PHONY: run test test-fast lint docs clean
+.PHONY: run test lint bench docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,14 @@ run: $(VENV)/.installed
 ## test: the whole suite, on SQLite and PostgreSQL, with Redis and Chromium
 test: $(VENV)/.installed-test
 	$(BIN)/pytest -n auto $(PYTEST_ARGS)
+
+## lint: unused imports, undefined names and the like
+lint: $(VENV)/.installed-test
+	$(BIN)/python -m pyflakes core plugins themes tests bench
+
+## bench: the benchmarks under bench/ (numbers go to docs/performance.md)
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/embedded_at_rest.py
 
 ## docs: regenerate docs/configuration.md from the settings
 docs: $(VENV)/.installed

@@ -69,6 +69,14 @@ class Pod:
     def is_production(self) -> bool:
         return self.settings["environment"] == "production"
 
+    def path_setting(self, name: str) -> Path | None:
+        """A file named by setting ``name``, relative to the ini file's folder; None when empty."""
+        configured = self.settings[name]
+        if not configured:
+            return None
+        path = Path(configured)
+        return path if path.is_absolute() else self.here / path
+
     def all_settings(self) -> list[tuple[str, list[Setting]]]:
         groups = [("core", list(CORE_SETTINGS))]
         groups += [(name, specs) for name, specs in self.plugin_settings.items()]

@@ -213,8 +213,6 @@ def pod(make_pod):
 @pytest.fixture
 def make_app(make_pod):
     """A WebTest app for a pod built with these setting overrides."""
-    import webtest
-
     from .config import configure
 
     def make(**overrides):

@@ -16,11 +16,7 @@ SUPPORTED = (".pt", ".md", ".html", ".htm")
 
 
 def custom_page(pod) -> Path | None:
-    configured = pod.settings[f"{NAME}.file"]
-    if not configured:
-        return None
-    path = Path(configured)
-    return path if path.is_absolute() else pod.here / path
+    return pod.path_setting(f"{NAME}.file")
 
 
 @hookimpl

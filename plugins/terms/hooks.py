@@ -17,11 +17,7 @@ TITLE = "Terms of service"
 
 
 def podmin_file(pod) -> Path | None:
-    configured = pod.settings[f"{NAME}.file"]
-    if not configured:
-        return None
-    path = Path(configured)
-    return path if path.is_absolute() else pod.here / path
+    return pod.path_setting(f"{NAME}.file")
 
 
 @hookimpl

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from core.accounts.models import PasswordResetToken, UserSession
+from core.accounts.models import PasswordResetToken
 from core.testing import sign_in, sign_up
 
 PASSWORD = "correct horse battery"

@@ -1,6 +1,6 @@
 import sqlalchemy as sa
 
-from core.accounts.models import Person, User
+from core.accounts.models import User
 from core.testing import sign_up
 
 
