@@ -163,3 +163,41 @@ def test_embedded_default_migrates_serves_and_signs_up(tmp_path):
     finally:
         stop(server)
     assert f"serving on http://127.0.0.1:{port}" in log.read_text()
+
+
+def test_a_second_pod_runs_from_the_same_folder_with_a_few_variables(tmp_path):
+    first_port, second_port = free_port(), free_port()
+    (tmp_path / "development.ini").write_text(development_ini(first_port))
+    second_env = {"SEEDPOD_URL": f"http://127.0.0.1:{second_port}", "SEEDPOD_DATA_DIR": str(tmp_path / "var2")}
+
+    def run(*args, env=None):
+        return subprocess.run([str(SEEDPOD), *args], cwd=tmp_path, env={**environ(), **(env or {})},
+                              capture_output=True, text=True, timeout=120)
+
+    assert run("db", "upgrade").returncode == 0
+    assert run("db", "upgrade", env=second_env).returncode == 0
+    assert run("user", "create", "alice", "--email", "a@example.org", "--password", "correct horse battery") \
+        .stdout == f"created alice@127.0.0.1:{first_port}\n"
+    assert run("user", "create", "alice", "--email", "a@example.org", "--password", "correct horse battery",
+               env=second_env).stdout == f"created alice@127.0.0.1:{second_port}\n"
+
+    logs = tmp_path / "first.log", tmp_path / "second.log"
+    with open(logs[1], "wb") as out:
+        second = subprocess.Popen([str(SEEDPOD), "serve", "--port", str(second_port)], cwd=tmp_path,
+                                  env={**environ(), **second_env}, stdout=out, stderr=subprocess.STDOUT)
+    first = start(["serve", "--port", str(first_port)], tmp_path, logs[0])
+    try:
+        for process, port, log in ((first, first_port, logs[0]), (second, second_port, logs[1])):
+            def answers(port=port):
+                try:
+                    return requests.get(f"http://127.0.0.1:{port}/", timeout=2)
+                except requests.ConnectionError:
+                    return None
+
+            landing = wait_for(answers, f"port {port} to answer", process, log)
+            assert 'data-testid="stat-users">1<' in landing.text  # each pod has its own one account
+    finally:
+        stop(first)
+        stop(second)
+    assert (tmp_path / "var" / "seedpod.sqlite").is_file() and (tmp_path / "var2" / "seedpod.sqlite").is_file()
+    assert (tmp_path / "var" / "secret").read_text() != (tmp_path / "var2" / "secret").read_text()
