@@ -2,6 +2,7 @@ import email
 import re
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from core.accounts.models import PasswordResetToken
@@ -29,6 +30,16 @@ def reset_link(pod) -> str:
     return re.search(r"http://pod\.test(/users/password/edit\?reset_password_token=\S+)", body).group(1)
 
 
+@pytest.fixture
+def alices_link(app, pod) -> str:
+    """alice has an account, is signed out, and asked for a reset link."""
+    sign_up(app, "alice")
+    app.reset()
+    ask_for_reset(app, "alice@example.org")
+    pod.jobs.drain()
+    return reset_link(pod)
+
+
 def test_reset_by_mail_changes_the_password_and_ends_other_sign_ins(new_browser, pod):
     other_browser = new_browser()
     sign_up(other_browser, "alice")
@@ -50,12 +61,8 @@ def test_reset_by_mail_changes_the_password_and_ends_other_sign_ins(new_browser,
     assert sign_in(app, "alice", NEW_PASSWORD).status_int == 303
 
 
-def test_a_reset_link_works_once(app, pod):
-    sign_up(app, "alice")
-    app.reset()
-    ask_for_reset(app, "alice@example.org")
-    pod.jobs.drain()
-    link = reset_link(pod)
+def test_a_reset_link_works_once(app, alices_link):
+    link = alices_link
     form = app.get(link).forms[0]
     form["password"] = form["password_confirmation"] = NEW_PASSWORD
     form.submit()
@@ -64,17 +71,13 @@ def test_a_reset_link_works_once(app, pod):
     assert "not valid or was already used" in response.text
 
 
-def test_bad_and_expired_tokens_are_explained_and_change_nothing(app, pod):
+def test_bad_and_expired_tokens_are_explained_and_change_nothing(app, pod, alices_link):
     import datetime as dt
 
-    sign_up(app, "alice")
-    app.reset()
     response = app.get("/users/password/edit", {"reset_password_token": "made-up"}, status=400)
     assert "This password-reset link is not valid" in response.text
 
-    ask_for_reset(app, "alice@example.org")
-    pod.jobs.drain()
-    link = reset_link(pod)
+    link = alices_link
     with pod.engine.begin() as conn:
         conn.execute(sa.update(PasswordResetToken).values(
             expires_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)))
@@ -87,12 +90,8 @@ def test_bad_and_expired_tokens_are_explained_and_change_nothing(app, pod):
     assert sign_in(app, "alice", PASSWORD).status_int == 303
 
 
-def test_weak_new_password_keeps_the_link_usable(app, pod):
-    sign_up(app, "alice")
-    app.reset()
-    ask_for_reset(app, "alice@example.org")
-    pod.jobs.drain()
-    link = reset_link(pod)
+def test_weak_new_password_keeps_the_link_usable(app, alices_link):
+    link = alices_link
     form = app.get(link).forms[0]
     form["password"] = form["password_confirmation"] = "short"
     assert "Passwords need at least 8 characters." in form.submit(status=422).text

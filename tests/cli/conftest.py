@@ -135,13 +135,12 @@ def pods():
 @pytest.fixture
 def restart(pods):
     """restart(ini) -> a WebTest app of a freshly started pod: what a podmin gets after a restart."""
-    import webtest
-
     from core.config import configure
+    from core.testing import browse
 
     def start(config: Path):
         pod = pods(config)
-        return webtest.TestApp(configure({}, pod=pod).make_wsgi_app(), extra_environ={"REMOTE_ADDR": "192.0.2.10"})
+        return browse(configure({}, pod=pod).make_wsgi_app(), pod)
 
     return start
 
