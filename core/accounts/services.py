@@ -84,8 +84,10 @@ class AccountService:
             raise AccountError(f"No user named {username!r} on this pod.", "username")
         return user
 
-    def sign_up(self, username: str, email: str, password: str) -> User:
+    def sign_up(self, username: str, email: str, password: str, *, allow_reserved: bool = False) -> User:
         username = normalize_username(username)
+        if not allow_reserved and username in self.pod.settings["accounts.reserved_usernames"]:
+            raise AccountError(f"The username {username!r} is reserved; choose another.", "username")
         email = normalize_email(email)
         self.check_password_strength(password, username, email)
         if self.by_username(username) is not None:

@@ -32,7 +32,7 @@ def create(pod, name, email, password, password_stdin):
         password = sys.stdin.readline().rstrip("\r\n")
     try:
         with unit_of_work(pod) as uow:
-            created = AccountService(uow.dbsession, pod).sign_up(name, email, password)
+            created = AccountService(uow.dbsession, pod).sign_up(name, email, password, allow_reserved=True)
             diaspora_id = created.diaspora_id
     except AccountError as exc:
         raise account_error(exc) from None

@@ -115,3 +115,13 @@ def test_default_key_size_is_4096(settings):
     from core.settings import CORE_SETTINGS
 
     assert {s.name: s.default for s in CORE_SETTINGS}["accounts.rsa_key_size"] == 4096
+
+
+def test_reserved_usernames_are_refused(make_app):
+    app = make_app(**{"accounts.reserved_usernames": "admin support podmin"})
+    for name in ("admin", "Support", "podmin"):
+        response = sign_up(app, name)
+        assert response.status_int == 422
+        assert f"The username '{name.lower()}' is reserved; choose another." in response.text
+    assert count_users(app.pod) == 0
+    assert sign_up(app, "root").status_int == 303  # only what the podmin listed

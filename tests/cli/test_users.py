@@ -158,3 +158,9 @@ def test_a_wrong_password_is_still_wrong_on_a_locked_account(seedpod, ini, resta
     assert refused.status_int == 401
     assert "Wrong username or password." in refused.text
     assert "locked" not in refused.text
+
+
+def test_a_podmin_may_create_a_reserved_username(seedpod):
+    ran = seedpod("user", "create", "admin", "--email", "admin@example.org", "--password", "correct horse battery")
+    assert ran.exit_code == 0, ran.output
+    assert ran.stdout.startswith("created admin@")
