@@ -9,6 +9,7 @@ def includeme(config):
     config.add_route("password_edit", "/users/password/edit")
     config.add_route("account_settings", "/user/edit")
     config.add_route("account_email", "/user/email")
+    config.add_route("account_confirm_email", "/user/confirm_email")
     config.add_route("account_password", "/user/password")
     config.add_route("account_sign_out_everywhere", "/user/sessions/revoke")
     config.scan(".views")

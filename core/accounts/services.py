@@ -12,12 +12,13 @@ from sqlalchemy.orm import Session
 
 from ..db import utcnow
 from . import keys, passwords
-from .models import ROLES, PasswordResetToken, Person, Role, User, UserSession
+from .models import ROLES, EmailChange, PasswordResetToken, Person, Role, User, UserSession
 
 # diaspora*'s own usernames: lowercase ASCII letters, digits, `_`, `.` and `-`, at most 32.
 USERNAME_RE = re.compile(r"^[a-z0-9_.\-]{1,32}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 RESET_TOKEN_HOURS = 6
+EMAIL_CHANGE_HOURS = 48
 
 
 class AccountError(ValueError):
@@ -126,14 +127,41 @@ class AccountService:
         if not ok:
             raise AccountError("Your current password is wrong.", "current_password")
 
-    def change_email(self, user: User, current_password: str, new_email: str) -> None:
+    def check_email_free(self, email: str, user: User) -> None:
+        taken = self.dbsession.scalar(sa.select(User.id).where(User.email == email, User.id != user.id))
+        if taken is not None:
+            raise AccountError("Another account uses this email address.", "email")
+
+    def request_email_change(self, user: User, current_password: str, new_email: str) -> str:
+        """A token that changes the address once opened from the mail sent to the new address."""
         self.verify(user, current_password)
         email = normalize_email(new_email)
         if email == user.email:
             raise AccountError("That is already your email address.", "email")
-        if self.dbsession.scalar(sa.select(User.id).where(User.email == email)) is not None:
-            raise AccountError("Another account uses this email address.", "email")
-        user.email = email
+        self.check_email_free(email, user)
+        # Only the newest request counts: an older link would surprise its owner.
+        self.dbsession.execute(sa.delete(EmailChange).where(EmailChange.user_id == user.id,
+                                                            EmailChange.used_at.is_(None)))
+        token = secrets.token_urlsafe(32)
+        self.dbsession.add(EmailChange(token_hash=token_hash(token), user_id=user.id, new_email=email,
+                                       expires_at=utcnow() + dt.timedelta(hours=EMAIL_CHANGE_HOURS)))
+        return token
+
+    def pending_email(self, user: User) -> str | None:
+        return self.dbsession.scalar(sa.select(EmailChange.new_email).where(
+            EmailChange.user_id == user.id, EmailChange.used_at.is_(None), EmailChange.expires_at > utcnow()))
+
+    def confirm_email_change(self, token: str) -> User:
+        row = self.dbsession.get(EmailChange, token_hash(token or ""))
+        if row is None or row.used_at is not None:
+            raise AccountError("This confirmation link is not valid or was already used.")
+        if row.expires_at < utcnow():
+            raise AccountError("This confirmation link has expired; change your email address again.")
+        user = self.dbsession.get(User, row.user_id)
+        self.check_email_free(row.new_email, user)
+        user.email = row.new_email
+        row.used_at = utcnow()
+        return user
 
     def set_password(self, user: User, new_password: str) -> None:
         self.check_password_strength(new_password, user.username, user.email)

@@ -183,6 +183,7 @@ def password_edit(request):
 
 def settings_page(request, **values):
     return {"page_title": "Account settings", "error": None, "field": None, "form": None,
+            "pending_email": accounts(request).pending_email(request.user),
             "sessions": sessions(request).of(request.user), "current_session": request.user_session, **values}
 
 
@@ -195,13 +196,35 @@ def settings_form(request):
 @view_config(route_name="account_email", request_method="POST", permission="use",
              renderer="core:templates/accounts/settings.pt")
 def change_email(request):
+    user = request.user
     try:
-        accounts(request).change_email(request.user, request.POST.get("current_password", ""),
-                                       request.POST.get("email", ""))
+        token = accounts(request).request_email_change(user, request.POST.get("current_password", ""),
+                                                       request.POST.get("email", ""))
     except AccountError as exc:
         return failed(request, 422, **settings_page(request, error=exc.message, field=exc.field, form="email"))
-    request.session.flash("Your email address was changed.")
+    pod = request.registry.pod
+    new_email = accounts(request).pending_email(user)
+    link = pod.url + request.route_path("account_confirm_email", _query={"token": token})
+    queue_email(request, new_email, f"Confirm your new email address on {pod.name}", (
+        f"Hello {user.username},\n\nTo use this address for your account on {pod.name}, open this link "
+        f"within two days:\n\n{link}\n\nIf you did not ask for this, ignore this mail.\n"))
+    queue_email(request, user.email, f"Your email address on {pod.name} is about to change", (
+        f"Hello {user.username},\n\nSomeone signed in to your account on {pod.name} asked to change its "
+        f"email address to {new_email}. It changes only once that address confirms it.\n"
+        "If it wasn't you, sign in and change your password now.\n"))
+    request.session.flash(f"We sent a confirmation link to {new_email}; your address changes when you open it.")
     return HTTPSeeOther(location=request.route_url("account_settings"))
+
+
+@view_config(route_name="account_confirm_email", request_method="GET", renderer="core:templates/pages/error.pt")
+def confirm_email(request):
+    try:
+        user = accounts(request).confirm_email_change(request.params.get("token", ""))
+    except AccountError as exc:
+        return failed(request, 400, page_title="Email address not changed", message=exc.message)
+    request.session.flash(f"Your email address is now {user.email}.")
+    target = "account_settings" if request.user is not None else "sign_in"
+    return HTTPSeeOther(location=request.route_url(target))
 
 
 @view_config(route_name="account_password", request_method="POST", permission="use",
