@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import sys
+import warnings
 
 import click
 import sqlalchemy as sa
 
 from .context import State, config_path
+
+# Pyramid still imports pkg_resources; its deprecation notice means nothing to a podmin.
+warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
 
 
 class PodCommands(click.Group):
