@@ -46,6 +46,9 @@ def check_migrations(pod) -> Result:
 
 
 def check_broker(pod) -> Result:
+    if pod.jobs.in_process and pod.is_production:
+        return Result("broker", False, "production without redis.url runs jobs inside each web process, where "
+                                       "queued jobs die with it; set redis.url (env SEEDPOD_REDIS_URL)")
     if pod.jobs.in_process:
         return Result("broker", True, "no redis.url: jobs run inside the web process")
     import redis

@@ -180,3 +180,15 @@ def test_passwords_in_urls_are_not_printed(run_in, make_ini, database_url, docto
 
     assert "hunter2" not in ran.output
     assert doctor_checks(ran.stdout)["broker"][1].startswith("cannot reach Redis at redis://:***@127.0.0.1:")
+
+
+def test_production_without_redis_fails_the_broker_check(run_in, make_ini, database_url, doctor_checks):
+    ini = make_ini(database__url=database_url, environment="production", url="https://pod.example.org",
+                   secret="s" * 64)
+
+    ran = run_in(ini, "doctor")
+
+    assert ran.exit_code == 1
+    assert doctor_checks(ran.stdout)["broker"] == (
+        "FAIL", "production without redis.url runs jobs inside each web process, where queued jobs die with it; "
+                "set redis.url (env SEEDPOD_REDIS_URL)")
