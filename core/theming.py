@@ -75,8 +75,8 @@ def render_slot(request, slot: str, **context) -> Markup:
 def page_assets(request, template_name: str) -> list[Asset]:
     theme: Theme = request.registry.theme
     assets = [Asset(request.static_url("core:static/seedpod.css"), "css")]
-    if (Path(theme.path) / "static" / "theme.css").exists():
-        assets.append(Asset(request.static_url(str(Path(theme.path) / "static" / "theme.css")), "css"))
+    if request.registry.theme_stylesheet:
+        assets.append(Asset(request.static_url(request.registry.theme_stylesheet), "css"))
     if theme.scripts:
         assets.append(Asset(request.static_url("core:static/seedpod.js"), "js"))
     for offered in reversed(request.registry.pod.pm.hook.extra_assets(request=request, template_name=template_name)):
@@ -114,6 +114,8 @@ def includeme(config):
     pod = config.registry.pod
     theme = active_theme(pod)
     config.registry.theme = theme
+    stylesheet = Path(theme.path) / "static" / "theme.css"  # looked up once, not on every page
+    config.registry.theme_stylesheet = str(stylesheet) if stylesheet.is_file() else None
     config.include("pyramid_chameleon")
     templates = Path(theme.path) / "templates"
     if templates.is_dir():

@@ -16,38 +16,31 @@ def test_a_periodic_job_is_claimed_once_per_interval(pod):
     assert claim(pod.engine, "sweep", 60, now + dt.timedelta(seconds=61)) is True
 
 
+def race(contenders: int, attempt) -> list:
+    """Run ``attempt`` in that many threads released at the same instant; their results."""
+    results = []
+    barrier = threading.Barrier(contenders)
+
+    def contender():
+        barrier.wait()
+        results.append(attempt())
+
+    threads = [threading.Thread(target=contender) for _ in range(contenders)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
 def test_concurrent_workers_claim_a_due_job_once(pod):
     claim(pod.engine, "sweep", 60)
     due = utcnow() + dt.timedelta(seconds=120)
-    results = []
-    barrier = threading.Barrier(6)
-
-    def contender():
-        barrier.wait()
-        results.append(claim(pod.engine, "sweep", 60, due))
-
-    threads = [threading.Thread(target=contender) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert results.count(True) == 1
+    assert race(6, lambda: claim(pod.engine, "sweep", 60, due)).count(True) == 1
 
 
 def test_first_claims_race_on_insert_and_one_wins(pod):
-    results = []
-    barrier = threading.Barrier(4)
-
-    def contender():
-        barrier.wait()
-        results.append(claim(pod.engine, "fresh", 30))
-
-    threads = [threading.Thread(target=contender) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert results.count(True) == 1
+    assert race(4, lambda: claim(pod.engine, "fresh", 30)).count(True) == 1
     with pod.engine.connect() as conn:
         assert conn.scalar(sa.select(sa.func.count()).select_from(PeriodicRun)) == 1
 
