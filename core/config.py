@@ -27,7 +27,14 @@ def configure(settings: Mapping[str, Any], environ: Mapping[str, str] | None = N
     config.include(".theming")
     # Domain packages, in the order they depend on each other.
     config.include(".accounts")
+    # Who shares with whom: everything that decides who sees a post reads it.
+    config.include(".aspects")
+    config.include(".people")
+    config.include(".posts")
     config.include(".streams")
+    # Told about what the domains above do.
+    config.include(".notifications")
+    config.include(".conversations")
     # Site pages last among core's: `/`, `/terms`, error pages.
     config.include(".pages")
     # Plugins' routes, each under /p/<plugin name>.

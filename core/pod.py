@@ -158,6 +158,10 @@ def build_pod(raw_settings: Mapping[str, Any], environ: Mapping[str, str] | None
     """The pod for these settings; ``environ`` defaults to os.environ. ``extra_plugins``
     are plugin objects registered by name after the enabled ones, for tests."""
     environ = os.environ if environ is None else environ
+    # Every model is mapped before the first query, whoever runs it (web, worker, CLI).
+    from .migrations import import_models
+
+    import_models()
     raw = dict(raw_settings)
     settings, here, data_dir = resolve_core(raw, environ)
     settings["secret"] = load_secret(settings, data_dir)

@@ -20,7 +20,7 @@ from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .db import Base, UTCDateTime, utcnow
-from .jobs import job
+from .jobs import Periodic, job
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +125,9 @@ def forget_stale_workers(ctx) -> None:
     """Drop heartbeats of workers that died without saying goodbye."""
     cutoff = utcnow() - dt.timedelta(hours=1)
     ctx.dbsession.execute(sa.delete(WorkerHeartbeat).where(WorkerHeartbeat.seen_at < cutoff))
+
+
+PERIODIC = [Periodic(forget_stale_workers, every=3600)]
 
 
 class RunningWorker:

@@ -5,7 +5,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from ..db import utcnow
-from ..jobs import job
+from ..jobs import Periodic, job
 from .models import EmailChange, PasswordResetToken
 from .services import SessionService
 
@@ -17,3 +17,6 @@ def prune_expired_sign_ins(ctx) -> None:
     day_ago = utcnow() - dt.timedelta(days=1)
     ctx.dbsession.execute(sa.delete(PasswordResetToken).where(PasswordResetToken.expires_at < day_ago))
     ctx.dbsession.execute(sa.delete(EmailChange).where(EmailChange.expires_at < day_ago))
+
+
+PERIODIC = [Periodic(prune_expired_sign_ins, every=3600)]

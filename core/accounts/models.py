@@ -6,11 +6,15 @@ a diaspora ID and a public key. A User is a local account and always has a Perso
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from ..aspects.models import Aspect
 
 ROLES = ("admin", "moderator", "spotlight")
 
@@ -26,6 +30,52 @@ class Person(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped["User | None"] = relationship(back_populates="person")
+    profile: Mapped["Profile"] = relationship(back_populates="person", uselist=False, lazy="joined",
+                                              cascade="all, delete-orphan")
+
+    @property
+    def local(self) -> bool:
+        return self.user_id is not None
+
+    @property
+    def username(self) -> str:
+        return self.diaspora_id.split("@", 1)[0]
+
+    @property
+    def name(self) -> str:
+        """What the pod shows for this person: the profile's names, else the username."""
+        profile = self.profile
+        if profile is not None:
+            full = " ".join(part for part in (profile.first_name, profile.last_name) if part).strip()
+            if full:
+                return full
+        return self.username
+
+
+class Profile(Base):
+    """A person's profile (PROTOCOL.md §9.16). The base part (names, avatar, tags, flags) is
+    public; the extended part (bio, birthday, gender, location) is shown only to people the
+    person shares with, unless ``public_details`` is set."""
+
+    __tablename__ = "profiles"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    first_name: Mapped[str] = mapped_column(String(32), default="")
+    last_name: Mapped[str] = mapped_column(String(32), default="")
+    image_url: Mapped[str | None] = mapped_column(String(1024))
+    image_url_medium: Mapped[str | None] = mapped_column(String(1024))
+    image_url_small: Mapped[str | None] = mapped_column(String(1024))
+    tag_string: Mapped[str] = mapped_column(String(255), default="")
+    bio: Mapped[str] = mapped_column(Text, default="")
+    location: Mapped[str] = mapped_column(String(255), default="")
+    gender: Mapped[str] = mapped_column(String(255), default="")
+    birthday: Mapped[dt.date | None] = mapped_column(Date)
+    searchable: Mapped[bool] = mapped_column(Boolean, default=True)
+    public_details: Mapped[bool] = mapped_column(Boolean, default=False)
+    nsfw: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    person: Mapped[Person] = relationship(back_populates="profile")
 
 
 class User(Base):
@@ -42,6 +92,8 @@ class User(Base):
 
     person: Mapped[Person] = relationship(back_populates="user", uselist=False, lazy="joined")
     roles: Mapped[list["Role"]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    aspects: Mapped[list["Aspect"]] = relationship(
+        order_by="Aspect.position, Aspect.id", cascade="all, delete-orphan", passive_deletes=True)
 
     @property
     def guid(self) -> str:

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from ..db import utcnow
 from . import keys, passwords
-from .models import ROLES, EmailChange, PasswordResetToken, Person, Role, User, UserSession
+from ..aspects.models import DEFAULT_ASPECTS, Aspect
+from .models import ROLES, EmailChange, PasswordResetToken, Person, Profile, Role, User, UserSession
 
 # diaspora*'s own usernames: lowercase ASCII letters, digits, `_`, `.` and `-`, at most 32.
 USERNAME_RE = re.compile(r"^[a-z0-9_.\-]{1,32}$")
@@ -101,7 +102,10 @@ class AccountService:
         private_pem, public_pem = keys.generate_key_pair(self.pod.settings["accounts.rsa_key_size"])
         user = User(username=username, email=email, private_key_pem=private_pem,
                     password_hash=passwords.hash_password(password, self._profile))
-        user.person = Person(guid=keys.new_guid(), diaspora_id=diaspora_id, public_key_pem=public_pem)
+        user.person = Person(guid=keys.new_guid(), diaspora_id=diaspora_id, public_key_pem=public_pem,
+                             profile=Profile())
+        # diaspora*'s four default aspects, in its order.
+        user.aspects = [Aspect(name=name, position=position) for position, name in enumerate(DEFAULT_ASPECTS)]
         self.dbsession.add(user)
         self.dbsession.flush()
         return user

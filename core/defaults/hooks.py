@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 from pyramid.renderers import render_to_response
@@ -7,7 +8,6 @@ from pyramid.renderers import render_to_response
 import themes
 
 from ..hookspecs import hookimpl
-from ..jobs import Periodic
 from ..theming import Theme
 
 THEMES_DIR = Path(themes.__file__).resolve().parent
@@ -30,17 +30,23 @@ def landing_page(request):
                               request=request)
 
 
+# Core modules holding jobs: every function marked with @job in them is registered, and each
+# module's PERIODIC list (of Periodic) is scheduled.
+JOB_MODULES = (
+    "core.mail", "core.worker", "core.accounts.jobs", "core.posts.jobs", "core.notifications.jobs",
+)
+
+
+def _job_modules():
+    return [importlib.import_module(name) for name in JOB_MODULES]
+
+
 @hookimpl(trylast=True)
 def register_jobs(pod):
-    from .. import mail, worker
-    from ..accounts import jobs as account_jobs
-
-    return [mail.send_email, account_jobs.prune_expired_sign_ins, worker.forget_stale_workers]
+    return [value for module in _job_modules() for value in vars(module).values()
+            if callable(value) and hasattr(value, "seedpod_job") and value.__module__ == module.__name__]
 
 
 @hookimpl(trylast=True)
 def register_periodic_jobs(pod):
-    from .. import worker
-    from ..accounts import jobs as account_jobs
-
-    return [Periodic(account_jobs.prune_expired_sign_ins, every=3600), Periodic(worker.forget_stale_workers, every=3600)]
+    return [periodic for module in _job_modules() for periodic in getattr(module, "PERIODIC", [])]

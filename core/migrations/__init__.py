@@ -11,7 +11,10 @@ from alembic.script import ScriptDirectory
 
 CORE_BRANCH = "core"
 CORE_VERSIONS = Path(__file__).resolve().parent / "versions"
-MODEL_MODULES = ("core.accounts.models", "core.admin.models", "core.worker")
+MODEL_MODULES = (
+    "core.accounts.models", "core.aspects.models", "core.posts.models", "core.notifications.models",
+    "core.conversations.models", "core.admin.models", "core.worker",
+)
 
 
 def import_models() -> None:

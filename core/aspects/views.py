@@ -1,0 +1,1 @@
+"""Views of aspects; thin: the logic lives in services."""

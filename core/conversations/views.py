@@ -1,0 +1,1 @@
+"""Views of conversations; thin: the logic lives in services."""

@@ -1,0 +1,1 @@
+"""Jobs of notifications: mails and the daily birthday check."""

@@ -1,0 +1,1 @@
+"""Views of notifications; thin: the logic lives in services."""

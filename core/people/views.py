@@ -1,0 +1,1 @@
+"""Views of people; thin: the logic lives in services."""

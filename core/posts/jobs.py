@@ -1,0 +1,1 @@
+"""Jobs of posts: background work on photos and posts."""

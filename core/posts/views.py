@@ -1,0 +1,1 @@
+"""Views of posts; thin: the logic lives in services."""
