@@ -72,13 +72,17 @@ def render_slot(request, slot: str, **context) -> Markup:
     return Markup("\n").join(Markup(f) for f in reversed(fragments) if f)
 
 
+# Progressive enhancement, each script on its own: the pages work without any of them.
+CORE_SCRIPTS = ("seedpod.js", "composer.js", "streams.js")
+
+
 def page_assets(request, template_name: str) -> list[Asset]:
     theme: Theme = request.registry.theme
     assets = [Asset(request.static_url("core:static/seedpod.css"), "css")]
     if request.registry.theme_stylesheet:
         assets.append(Asset(request.static_url(request.registry.theme_stylesheet), "css"))
     if theme.scripts:
-        assets.append(Asset(request.static_url("core:static/seedpod.js"), "js"))
+        assets.extend(Asset(request.static_url(f"core:static/{name}"), "js") for name in CORE_SCRIPTS)
     for offered in reversed(request.registry.pod.pm.hook.extra_assets(request=request, template_name=template_name)):
         assets.extend(offered or [])
     return [a for a in assets if theme.scripts or a.kind != "js"]

@@ -10,12 +10,13 @@ from .models import KINDS, Notification, NotificationActor
 
 
 def notify(dbsession: Session, *, kind: str, recipient_id: int, actor_id: int,
-           target_type: str, target_id: int) -> Notification | None:
+           target_type: str, target_id: int, enqueue=None) -> Notification | None:
     """Tell the user ``recipient_id`` that the person ``actor_id`` did ``kind`` to a target.
 
     Actors are grouped into one unread notification per (recipient, kind, target). Nothing
-    is created for one's own actions or for actors the recipient blocked. Returns the
-    notification, or None when nothing was created.
+    is created for one's own actions or for actors the recipient blocked. ``enqueue`` is
+    ``request.enqueue`` or a job's ``ctx.enqueue``; with it, the recipient is mailed after
+    commit unless they switched that kind off. Returns the notification, or None.
     """
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")

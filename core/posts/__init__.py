@@ -25,6 +25,7 @@ def includeme(config):
     config.add_route("photo_file", "/uploads/images/{file_name}")
     config.add_subscriber(add_post_helpers, BeforeRender)
     config.scan(".views")
+    config.scan(".photo_views")
 
 
 def add_post_helpers(event) -> None:

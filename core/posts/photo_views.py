@@ -1,0 +1,1 @@
+"""Views of photos: uploads, photo pages and the files themselves."""

@@ -1,0 +1,1 @@
+// Composer enhancements: mention autocomplete and photo previews.

@@ -1,0 +1,1 @@
+// Streams enhancements: infinite scroll, with the "older" link as the fallback.
