@@ -104,6 +104,7 @@ CORE_SETTINGS: tuple[Setting, ...] = (
     Setting("passwords.argon2_profile", "RFC_9106_LOW_MEMORY",
             "argon2-cffi profile for password hashes (`RFC_9106_LOW_MEMORY`, `RFC_9106_HIGH_MEMORY`).",
             choices=("RFC_9106_LOW_MEMORY", "RFC_9106_HIGH_MEMORY", "PRE_21_2", "CHEAPEST")),
+    Setting("posts.max_length", 65535, "Longest post text accepted, in characters (diaspora* uses 65,535).", as_int),
     Setting("sessions.max_age_days", 30, "Days a sign-in lasts without use.", as_int),
     Setting("rate_limits.sign_in_per_account", "5 per 15 minutes", "Failed sign-ins allowed per account."),
     Setting("rate_limits.sign_in_per_address", "20 per 15 minutes", "Failed sign-ins allowed per client address."),
