@@ -1,0 +1,257 @@
+"""Aspects, sharing and blocking (diaspora* semantics, PROTOCOL.md §12).
+
+A user shares with a person by putting them in one of their aspects: the user's Contact for
+that person gets ``receiving=True``. When the person is local, their own Contact for the user
+mirrors it with ``sharing=True``. Blocking a person stops sharing both ways.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ..accounts.models import Person, User
+from ..notifications.models import Notification, NotificationActor
+from ..notifications.services import notify
+from .models import ASPECT_NAME_MAX, Aspect, AspectMembership, Block, Contact
+
+
+class AspectError(ValueError):
+    """Bad input for an aspect or contact action, with a message for the user."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def is_blocked(dbsession: Session, user_id: int, person_id: int) -> bool:
+    """Whether the user ``user_id`` blocked the person ``person_id``."""
+    return dbsession.scalar(sa.select(Block.id).where(
+        Block.user_id == user_id, Block.person_id == person_id)) is not None
+
+
+def blocked_person_ids(dbsession: Session, user_id: int) -> set[int]:
+    """The ids of every person the user ``user_id`` blocked."""
+    return set(dbsession.scalars(sa.select(Block.person_id).where(Block.user_id == user_id)))
+
+
+def blocked_between(dbsession: Session, user: User, person: Person) -> bool:
+    """Whether either side blocked the other (only a local person can block back)."""
+    if is_blocked(dbsession, user.id, person.id):
+        return True
+    return person.user_id is not None and is_blocked(dbsession, person.user_id, user.person.id)
+
+
+def shares_with(dbsession: Session, owner_user_id: int, viewer_person_id: int) -> bool:
+    """Whether the user ``owner_user_id`` shares with the person ``viewer_person_id``."""
+    return dbsession.scalar(sa.select(Contact.id).where(
+        Contact.user_id == owner_user_id, Contact.person_id == viewer_person_id,
+        Contact.receiving.is_(True))) is not None
+
+
+def contact_for(dbsession: Session, user_id: int, person_id: int) -> Contact | None:
+    return dbsession.scalar(sa.select(Contact).where(Contact.user_id == user_id, Contact.person_id == person_id))
+
+
+def aspect_ids_of(dbsession: Session, user_id: int, person_id: int) -> set[int]:
+    """The ids of the user's aspects the person is in."""
+    return set(dbsession.scalars(
+        sa.select(AspectMembership.aspect_id).join(Contact, Contact.id == AspectMembership.contact_id)
+        .where(Contact.user_id == user_id, Contact.person_id == person_id)))
+
+
+def _drop_if_empty(dbsession: Session, contact: Contact | None) -> None:
+    """A contact with neither flag and no memberships means nothing; remove it."""
+    if contact is None or contact.sharing or contact.receiving:
+        return
+    has_members = dbsession.scalar(sa.select(AspectMembership.aspect_id).where(
+        AspectMembership.contact_id == contact.id).limit(1))
+    if has_members is None:
+        dbsession.delete(contact)
+
+
+@dataclass
+class AspectService:
+    dbsession: Session
+    pod: object
+
+    # -- aspects -------------------------------------------------------------------------
+
+    def aspects(self, user: User) -> list[Aspect]:
+        return list(self.dbsession.scalars(
+            sa.select(Aspect).where(Aspect.user_id == user.id).order_by(Aspect.position, Aspect.id)))
+
+    def aspect(self, user: User, aspect_id) -> Aspect | None:
+        """The user's aspect ``aspect_id``, or None (someone else's aspect counts as unknown)."""
+        try:
+            ident = int(aspect_id)
+        except (TypeError, ValueError):
+            return None
+        return self.dbsession.scalar(sa.select(Aspect).where(Aspect.id == ident, Aspect.user_id == user.id))
+
+    def _check_name(self, user: User, raw: str, keep: Aspect | None = None) -> str:
+        name = " ".join((raw or "").split())
+        if not name:
+            raise AspectError("Give the aspect a name.")
+        if len(name) > ASPECT_NAME_MAX:
+            raise AspectError(f"Aspect names are at most {ASPECT_NAME_MAX} characters long.")
+        for other in self.aspects(user):
+            if other is not keep and other.name.lower() == name.lower():
+                raise AspectError(f"You already have an aspect called “{other.name}”.")
+        return name
+
+    def create(self, user: User, name: str) -> Aspect:
+        name = self._check_name(user, name)
+        last = self.dbsession.scalar(sa.select(sa.func.max(Aspect.position)).where(Aspect.user_id == user.id))
+        aspect = Aspect(user_id=user.id, name=name, position=(last if last is not None else -1) + 1)
+        self.dbsession.add(aspect)
+        self.dbsession.flush()
+        return aspect
+
+    def rename(self, user: User, aspect: Aspect, name: str) -> Aspect:
+        aspect.name = self._check_name(user, name, keep=aspect)
+        self.dbsession.flush()
+        return aspect
+
+    def reorder(self, user: User, aspect_ids: list) -> None:
+        """Put the user's aspects in the order of ``aspect_ids``; unnamed ones keep theirs after."""
+        aspects = self.aspects(user)
+        by_id = {aspect.id: aspect for aspect in aspects}
+        ordered: list[Aspect] = []
+        for raw in aspect_ids:
+            aspect = self.aspect(user, raw)
+            if aspect is None:
+                raise AspectError("That aspect doesn't exist.")
+            if aspect not in ordered:
+                ordered.append(by_id[aspect.id])
+        ordered += [aspect for aspect in aspects if aspect not in ordered]
+        for position, aspect in enumerate(ordered):
+            aspect.position = position
+        self.dbsession.flush()
+
+    def move(self, user: User, aspect: Aspect, to: int) -> None:
+        """Move one aspect to position ``to`` (0-based, clamped), keeping the others' order."""
+        aspects = [other for other in self.aspects(user) if other.id != aspect.id]
+        to = max(0, min(int(to), len(aspects)))
+        aspects.insert(to, aspect)
+        self.reorder(user, [each.id for each in aspects])
+
+    def delete(self, user: User, aspect: Aspect, enqueue=None) -> None:
+        """Delete the aspect; contacts left in no aspect are no longer shared with."""
+        contact_ids = [m.contact_id for m in aspect.memberships]
+        self.dbsession.delete(aspect)
+        self.dbsession.flush()
+        for contact_id in contact_ids:
+            contact = self.dbsession.get(Contact, contact_id)
+            if contact is not None and not self._member_aspect_ids(contact):
+                self._stop_sharing(user, contact)
+
+    # -- sharing -------------------------------------------------------------------------
+
+    def _member_aspect_ids(self, contact: Contact) -> set[int]:
+        return set(self.dbsession.scalars(sa.select(AspectMembership.aspect_id).where(
+            AspectMembership.contact_id == contact.id)))
+
+    def set_aspects(self, user: User, person: Person, aspect_ids, enqueue=None) -> Contact | None:
+        """Put ``person`` in exactly the user's aspects ``aspect_ids`` ([] removes them from all).
+
+        Returns the user's Contact for the person (None once it's gone)."""
+        if person.id == user.person.id:
+            raise AspectError("You can't add yourself to your aspects.")
+        wanted: set[int] = set()
+        for raw in aspect_ids or ():
+            aspect = self.aspect(user, raw)
+            if aspect is None:
+                raise AspectError("That aspect doesn't exist.")
+            wanted.add(aspect.id)
+        if wanted and blocked_between(self.dbsession, user, person):
+            raise AspectError("You can't share with someone you blocked or who blocked you.")
+        contact = contact_for(self.dbsession, user.id, person.id)
+        if contact is None:
+            if not wanted:
+                return None
+            contact = Contact(user_id=user.id, person_id=person.id, sharing=False, receiving=False)
+            self.dbsession.add(contact)
+            self.dbsession.flush()
+        current = self._member_aspect_ids(contact)
+        for aspect_id in current - wanted:
+            self.dbsession.execute(sa.delete(AspectMembership).where(
+                AspectMembership.contact_id == contact.id, AspectMembership.aspect_id == aspect_id))
+        for aspect_id in wanted - current:
+            self.dbsession.add(AspectMembership(contact_id=contact.id, aspect_id=aspect_id))
+        self.dbsession.flush()
+        self.dbsession.expire(contact, ["memberships"])
+        if wanted:
+            self._start_sharing(user, contact, enqueue)
+            return contact
+        self._stop_sharing(user, contact)
+        return contact_for(self.dbsession, user.id, person.id)
+
+    def _start_sharing(self, user: User, contact: Contact, enqueue=None) -> None:
+        contact.receiving = True
+        person = contact.person
+        if person.user_id is None:
+            return
+        theirs = contact_for(self.dbsession, person.user_id, user.person.id)
+        if theirs is None:
+            theirs = Contact(user_id=person.user_id, person_id=user.person.id, sharing=False, receiving=False)
+            self.dbsession.add(theirs)
+        started = not theirs.sharing
+        theirs.sharing = True
+        self.dbsession.flush()
+        if started:
+            notify(self.dbsession, kind="started_sharing", recipient_id=person.user_id,
+                   actor_id=user.person.id, target_type="Person", target_id=user.person.id, enqueue=enqueue)
+
+    def _stop_sharing(self, user: User, contact: Contact) -> None:
+        """The user no longer shares with the contact's person (memberships already gone)."""
+        contact.receiving = False
+        person = contact.person
+        if person.user_id is not None:
+            theirs = contact_for(self.dbsession, person.user_id, user.person.id)
+            if theirs is not None:
+                theirs.sharing = False
+                self.dbsession.flush()
+                _drop_if_empty(self.dbsession, theirs)
+        self.dbsession.flush()
+        _drop_if_empty(self.dbsession, contact)
+        self.dbsession.flush()
+
+    # -- blocking ------------------------------------------------------------------------
+
+    def block(self, user: User, person: Person) -> Block:
+        """Block ``person``: sharing stops both ways and their notifications are marked read."""
+        if person.id == user.person.id:
+            raise AspectError("You can't block yourself.")
+        block = self.dbsession.scalar(sa.select(Block).where(Block.user_id == user.id, Block.person_id == person.id))
+        if block is None:
+            block = Block(user_id=user.id, person_id=person.id)
+            self.dbsession.add(block)
+        mine = contact_for(self.dbsession, user.id, person.id)
+        if mine is not None:
+            self.dbsession.execute(sa.delete(AspectMembership).where(AspectMembership.contact_id == mine.id))
+            mine.sharing = False
+            self.dbsession.flush()
+            self._stop_sharing(user, mine)
+        if person.user_id is not None:
+            theirs = contact_for(self.dbsession, person.user_id, user.person.id)
+            if theirs is not None:
+                self.dbsession.execute(sa.delete(AspectMembership).where(AspectMembership.contact_id == theirs.id))
+                theirs.sharing = False
+                self.dbsession.flush()
+                owner = self.dbsession.get(User, person.user_id)
+                self._stop_sharing(owner, theirs)
+        from_them = sa.select(NotificationActor.notification_id).where(NotificationActor.person_id == person.id)
+        self.dbsession.execute(sa.update(Notification).where(
+            Notification.recipient_id == user.id, Notification.id.in_(from_them)).values(unread=False))
+        self.dbsession.flush()
+        return block
+
+    def unblock(self, user: User, person: Person) -> None:
+        self.dbsession.execute(sa.delete(Block).where(Block.user_id == user.id, Block.person_id == person.id))
+        self.dbsession.flush()
+
+    def blocks(self, user: User) -> list[Block]:
+        return list(self.dbsession.scalars(
+            sa.select(Block).where(Block.user_id == user.id).order_by(Block.created_at.desc(), Block.id.desc())))
