@@ -29,7 +29,11 @@ def includeme(config):
 
 
 def add_post_helpers(event) -> None:
-    """Templates render post text with ``render_post_text(post)``."""
-    from .rendering import render_post_text
+    """Templates render post text with ``render_post_text(post)`` (comments with
+    ``render_comment_text(comment)``) and ask ``post_viewer(request, post)`` for the viewer's side."""
+    from .rendering import render_comment_text, render_post_text
+    from .viewer import post_viewer
 
     event.setdefault("render_post_text", render_post_text)
+    event.setdefault("render_comment_text", render_comment_text)
+    event.setdefault("post_viewer", post_viewer)
