@@ -45,14 +45,21 @@ class Page:
     next_cursor: str | None
 
 
+def page_query(query: sa.Select, at_column, id_column, cursor: Cursor | None,
+               per_page: int = DEFAULT_PER_PAGE) -> sa.Select:
+    """``query`` ordered newest first from ``cursor`` on, one row more than a page (that extra
+    row says whether an older page exists). The row comparison walks a (timestamp, id) index."""
+    if cursor is not None:
+        query = query.where(sa.tuple_(at_column, id_column) < sa.tuple_(sa.literal(cursor.at, at_column.type),
+                                                                       sa.literal(cursor.id)))
+    return query.order_by(at_column.desc(), id_column.desc()).limit(per_page + 1)
+
+
 def keyset(dbsession, query: sa.Select, at_column, id_column, cursor: Cursor | None,
            per_page: int = DEFAULT_PER_PAGE, key=None) -> Page:
     """Run ``query`` newest first from ``cursor`` on; ``key(row) -> (at, id)`` reads the cursor
     off a row (by default the row's ``at_column``/``id_column`` attributes)."""
-    if cursor is not None:
-        query = query.where(sa.tuple_(at_column, id_column) < sa.tuple_(sa.literal(cursor.at, at_column.type),
-                                                                       sa.literal(cursor.id)))
-    query = query.order_by(at_column.desc(), id_column.desc()).limit(per_page + 1)
+    query = page_query(query, at_column, id_column, cursor, per_page)
     rows = list(dbsession.scalars(query).unique()) if key is None else list(dbsession.execute(query))
     more = len(rows) > per_page
     rows = rows[:per_page]
