@@ -194,11 +194,12 @@ class TagService:
             self.dbsession.flush()
         return tag
 
-    def unfollow(self, user, name: str) -> None:
-        tag = self.find(name)
-        if tag is None:
-            return
-        following = self.dbsession.get(TagFollowing, (user.id, tag.id))
+    def unfollow(self, user, name: str) -> str:
+        """Stop following the tag (nothing to do if not followed); returns its normalized name."""
+        name = normalize_tag_name(name)
+        tag = self.dbsession.scalar(sa.select(Tag).where(Tag.name == name))
+        following = self.dbsession.get(TagFollowing, (user.id, tag.id)) if tag is not None else None
         if following is not None:
             self.dbsession.delete(following)
             self.dbsession.flush()
+        return name
