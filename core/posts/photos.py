@@ -67,11 +67,17 @@ def file_names(photo: Photo) -> list[str]:
 
 
 def photo_url(request, photo: Photo, size: str | None = "scaled_full") -> str:
-    """The URL of one size of ``photo`` (``size=None``: the re-encoded original)."""
+    """The URL of one size of ``photo`` (``size=None``: the re-encoded original). Local photos
+    are addressed from the pod's public URL, as the protocol's remote_photo_path + name."""
     name = f"{size}_{photo.file_name}" if size else photo.file_name
     if photo.remote_photo_path:
         return photo.remote_photo_path + name
-    return request.route_url("photo_file", file_name=name)
+    return remote_photo_path(request.registry.pod) + name
+
+
+def remote_photo_path(pod) -> str:
+    """What other pods prefix a local photo's file names with (PROTOCOL.md §9.13)."""
+    return pod.url + "/uploads/images/"
 
 
 def photo_urls(request, photo: Photo) -> dict[str, str]:

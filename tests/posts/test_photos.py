@@ -60,7 +60,7 @@ def test_each_format_is_accepted_and_kept(app, pod, fmt, ext):
     response = upload(app, image_bytes(fmt, (400, 300)), alt="A red square", filename="photo.txt", json=True)
     assert response.status_int == 200
     [photo] = all_photos(pod)
-    assert response.json == {"guid": photo.guid, "url": f"http://localhost/uploads/images/scaled_full_{photo.file_name}"}
+    assert response.json == {"guid": photo.guid, "url": f"http://pod.test/uploads/images/scaled_full_{photo.file_name}"}
     assert photo.file_name.endswith("." + ext) and photo.pending and not photo.public
     assert (photo.width, photo.height, photo.text) == (400, 300, "A red square")
     assert stored(pod, photo.file_name).format == fmt
