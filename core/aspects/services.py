@@ -255,3 +255,53 @@ class AspectService:
     def blocks(self, user: User) -> list[Block]:
         return list(self.dbsession.scalars(
             sa.select(Block).where(Block.user_id == user.id).order_by(Block.created_at.desc(), Block.id.desc())))
+
+
+def membership_counts(dbsession: Session, user_id: int) -> dict[int, int]:
+    """How many contacts each of the user's aspects holds, by aspect id."""
+    rows = dbsession.execute(
+        sa.select(AspectMembership.aspect_id, sa.func.count()).join(Aspect, Aspect.id == AspectMembership.aspect_id)
+        .where(Aspect.user_id == user_id).group_by(AspectMembership.aspect_id))
+    return {aspect_id: count for aspect_id, count in rows}
+
+
+@dataclass
+class ContactRow:
+    contact: Contact
+    aspect_ids: list[int]
+
+    @property
+    def person(self) -> Person:
+        return self.contact.person
+
+    @property
+    def state(self) -> str:
+        if self.contact.mutual:
+            return "mutual"
+        return "sharing with you" if self.contact.sharing else "you share with them"
+
+
+def contact_list(dbsession: Session, user_id: int, aspect_id: int | None = None, which: str = "all") -> list[ContactRow]:
+    """The user's contacts with the aspects each is in; ``which`` is "all", "sharing" (they share
+    with the user) or "receiving" (the user shares with them)."""
+    query = sa.select(Contact).where(Contact.user_id == user_id, sa.or_(Contact.sharing, Contact.receiving))
+    if which == "sharing":
+        query = query.where(Contact.sharing.is_(True))
+    elif which == "receiving":
+        query = query.where(Contact.receiving.is_(True))
+    if aspect_id is not None:
+        query = query.where(Contact.id.in_(sa.select(AspectMembership.contact_id).where(
+            AspectMembership.aspect_id == aspect_id)))
+    contacts = list(dbsession.scalars(query).unique())
+    memberships: dict[int, list[int]] = {}
+    if contacts:
+        rows = dbsession.execute(
+            sa.select(AspectMembership.contact_id, AspectMembership.aspect_id)
+            .join(Aspect, Aspect.id == AspectMembership.aspect_id)
+            .where(AspectMembership.contact_id.in_([c.id for c in contacts]))
+            .order_by(Aspect.position, Aspect.id))
+        for contact_id, member_of in rows:
+            memberships.setdefault(contact_id, []).append(member_of)
+    rows = [ContactRow(contact, memberships.get(contact.id, [])) for contact in contacts]
+    rows.sort(key=lambda row: (row.person.name.lower(), row.person.diaspora_id))
+    return rows

@@ -1,0 +1,213 @@
+"""People: finding them, who sees how much of a profile, editing one's profile, and search."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from ..accounts.models import Person, Profile, User
+from ..aspects.models import Block, Contact
+from ..aspects.services import shares_with
+from ..posts.models import Post, Tag
+from ..posts.visibility import not_blocked, visible_to
+
+NAME_MAX = 32
+TAGS_MAX = 5
+TAG_STRING_MAX = 255
+TEXT_FIELD_MAX = 255
+BIO_MAX = 5000
+SEARCH_LIMIT = 50
+AUTOCOMPLETE_LIMIT = 10
+# A profile tag: letters, digits, '_' and '-', as diaspora* allows in #tags.
+TAG_NAME_RE = re.compile(r"^[\w][\w\-]*$", re.UNICODE)
+
+
+class ProfileError(ValueError):
+    """Bad profile input; ``field`` names the form field it concerns."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def person_by_guid(dbsession: Session, guid: str) -> Person | None:
+    return dbsession.scalar(sa.select(Person).where(Person.guid == guid))
+
+
+def person_by_username(dbsession: Session, username: str) -> Person | None:
+    """The local person with this username (lower-cased), or None."""
+    return dbsession.scalar(sa.select(Person).join(User, User.id == Person.user_id)
+                            .where(User.username == (username or "").strip().lower()))
+
+
+def sees_extended_profile(dbsession: Session, viewer: User | None, person: Person) -> bool:
+    """Bio, location, gender and birthday: for the person, people they share with, or everyone
+    when the person made them public."""
+    profile = person.profile
+    if profile is not None and profile.public_details:
+        return True
+    if viewer is None:
+        return False
+    if viewer.person.id == person.id:
+        return True
+    return person.user_id is not None and shares_with(dbsession, person.user_id, viewer.person.id)
+
+
+def posts_query(viewer: User | None, person: Person) -> sa.Select:
+    """The person's posts the viewer may see (paginate with core.streams.paging.keyset)."""
+    return sa.select(Post).where(Post.author_id == person.id, visible_to(viewer), not_blocked(viewer))
+
+
+def parse_tags(raw: str) -> str:
+    """A profile's tags as diaspora* stores them: ``#one #two``, lower-case, at most five."""
+    names: list[str] = []
+    for word in re.split(r"[\s,]+", raw or ""):
+        name = word.lstrip("#").lower()
+        if not name:
+            continue
+        if not TAG_NAME_RE.match(name):
+            raise ProfileError(f"“{word}” is not a tag: use letters, digits, '_' and '-'.", "tags")
+        if name not in names:
+            names.append(name)
+    if len(names) > TAGS_MAX:
+        raise ProfileError(f"A profile has at most {TAGS_MAX} tags.", "tags")
+    tag_string = " ".join(f"#{name}" for name in names)
+    if len(tag_string) > TAG_STRING_MAX:
+        raise ProfileError(f"Your tags are at most {TAG_STRING_MAX} characters in all.", "tags")
+    return tag_string
+
+
+def profile_tags(profile: Profile | None) -> list[str]:
+    return [word.lstrip("#") for word in (profile.tag_string if profile else "").split() if word.lstrip("#")]
+
+
+def _name(raw: str, field: str, label: str) -> str:
+    value = (raw or "").strip()
+    if len(value) > NAME_MAX:
+        raise ProfileError(f"Your {label} is at most {NAME_MAX} characters long.", field)
+    if ";" in value:
+        raise ProfileError(f"Your {label} can't contain ';'.", field)
+    return value
+
+
+def _text(raw: str, field: str, label: str, limit: int = TEXT_FIELD_MAX) -> str:
+    value = (raw or "").strip()
+    if len(value) > limit:
+        raise ProfileError(f"{label} is at most {limit} characters long.", field)
+    return value
+
+
+def _birthday(raw: str) -> dt.date | None:
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        day = dt.date.fromisoformat(raw)
+    except ValueError:
+        raise ProfileError("Give your birthday as a date, like 1990-04-23.", "birthday") from None
+    if day > dt.date.today() or day.year < 1900:
+        raise ProfileError("That birthday can't be right; check the year.", "birthday")
+    return day
+
+
+@dataclass
+class ProfileService:
+    dbsession: Session
+    pod: object
+
+    def profile_of(self, user: User) -> Profile:
+        person = user.person
+        if person.profile is None:
+            person.profile = Profile(person_id=person.id)
+            self.dbsession.flush()
+        return person.profile
+
+    def update(self, user: User, form) -> Profile:
+        """Check every field first, then change them all at once (bad input changes nothing)."""
+        values = {
+            "first_name": _name(form.get("first_name", ""), "first_name", "first name"),
+            "last_name": _name(form.get("last_name", ""), "last_name", "last name"),
+            "tag_string": parse_tags(form.get("tags", "")),
+            "bio": _text(form.get("bio", ""), "bio", "Your bio", BIO_MAX),
+            "location": _text(form.get("location", ""), "location", "Your location"),
+            "gender": _text(form.get("gender", ""), "gender", "Your gender"),
+            "birthday": _birthday(form.get("birthday", "")),
+            "searchable": bool(form.get("searchable")),
+            "public_details": bool(form.get("public_details")),
+            "nsfw": bool(form.get("nsfw")),
+        }
+        profile = self.profile_of(user)
+        for key, value in values.items():
+            setattr(profile, key, value)
+        self.dbsession.flush()
+        return profile
+
+    def set_avatar(self, user: User, photo, urls: dict) -> Profile:
+        """Use an uploaded photo as the avatar: it becomes public, like every avatar."""
+        photo.pending = False
+        photo.public = True
+        photo.post_id = None
+        profile = self.profile_of(user)
+        profile.image_url = urls["thumb_large"]
+        profile.image_url_medium = urls["thumb_medium"]
+        profile.image_url_small = urls["thumb_small"]
+        self.dbsession.flush()
+        return profile
+
+
+def _like(q: str) -> str:
+    escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def search_people(dbsession: Session, viewer: User | None, q: str, limit: int = SEARCH_LIMIT) -> list[Person]:
+    """People whose name or diaspora ID contains ``q``: searchable profiles and the viewer's own
+    contacts, never people the viewer blocked. The viewer's contacts come first."""
+    q = (q or "").strip()
+    if not q:
+        return []
+    pattern = _like(q)
+    matches = sa.or_(sa.func.lower(Profile.first_name).like(pattern, escape="\\"),
+                     sa.func.lower(Profile.last_name).like(pattern, escape="\\"),
+                     sa.func.lower(Person.diaspora_id).like(pattern, escape="\\"))
+    query = sa.select(Person).outerjoin(Profile, Profile.person_id == Person.id).where(matches)
+    contact_ids = sa.select(Contact.person_id)
+    if viewer is None:
+        query = query.where(Profile.searchable.is_(True))
+    else:
+        contact_ids = contact_ids.where(Contact.user_id == viewer.id)
+        query = query.where(
+            sa.or_(Profile.searchable.is_(True), Person.id.in_(contact_ids), Person.id == viewer.person.id),
+            Person.id.not_in(sa.select(Block.person_id).where(Block.user_id == viewer.id)))
+    if viewer is None:
+        return _by_name(dbsession.scalars(query.order_by(Person.diaspora_id).limit(limit)).unique())
+    # The viewer's contacts first, so a long list of strangers can't push them out.
+    contacts = _by_name(dbsession.scalars(query.where(Person.id.in_(contact_ids))
+                                          .order_by(Person.diaspora_id).limit(limit)).unique())
+    others = _by_name(dbsession.scalars(query.where(Person.id.not_in(contact_ids))
+                                        .order_by(Person.diaspora_id).limit(limit - len(contacts))).unique())
+    return contacts + others
+
+
+def _by_name(people) -> list[Person]:
+    return sorted(people, key=lambda person: (person.name.lower(), person.diaspora_id))
+
+
+def autocomplete_people(dbsession: Session, viewer: User, q: str) -> list[Person]:
+    """For mentions: like search, contacts first, at most ten, never the viewer."""
+    people = search_people(dbsession, viewer, q, limit=AUTOCOMPLETE_LIMIT * 3)
+    return [person for person in people if person.id != viewer.person.id][:AUTOCOMPLETE_LIMIT]
+
+
+def autocomplete_tags(dbsession: Session, q: str) -> list[str]:
+    """Tag names starting with ``q`` (a leading '#' ignored), at most ten."""
+    prefix = (q or "").strip().lstrip("#").lower()
+    if not prefix:
+        return []
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return list(dbsession.scalars(sa.select(Tag.name).where(Tag.name.like(escaped + "%", escape="\\"))
+                                  .order_by(Tag.name).limit(AUTOCOMPLETE_LIMIT)))
