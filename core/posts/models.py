@@ -97,7 +97,8 @@ class Photo(Base):
     public: Mapped[bool] = mapped_column(Boolean, default=False)
     # Alt text; the protocol's photo.text.
     text: Mapped[str] = mapped_column(Text, default="")
-    file_name: Mapped[str] = mapped_column(String(255))
+    # Indexed: every image request looks its photo up by file name.
+    file_name: Mapped[str] = mapped_column(String(255), index=True)
     remote_photo_path: Mapped[str | None] = mapped_column(String(1024))
     width: Mapped[int | None] = mapped_column(Integer)
     height: Mapped[int | None] = mapped_column(Integer)

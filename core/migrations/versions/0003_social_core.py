@@ -299,6 +299,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('photos', schema=None) as batch_op:
         batch_op.create_index('ix_photos_author_id_created_at_id', ['author_id', 'created_at', 'id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_photos_file_name'), ['file_name'], unique=False)
         batch_op.create_index(batch_op.f('ix_photos_post_id'), ['post_id'], unique=False)
 
     op.create_table('polls',
@@ -438,6 +439,7 @@ def downgrade() -> None:
     op.drop_table('polls')
     with op.batch_alter_table('photos', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_photos_post_id'))
+        batch_op.drop_index(batch_op.f('ix_photos_file_name'))
         batch_op.drop_index('ix_photos_author_id_created_at_id')
 
     op.drop_table('photos')
