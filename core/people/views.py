@@ -102,8 +102,8 @@ def save_avatar(request, service: ProfileService, upload) -> None:
     try:
         photo = photos.PhotoService(request.dbsession, request.registry.pod).upload(
             request.user, data, alt_text=f"{request.user.person.name}'s avatar")
-    except ValueError as exc:  # the photo service's own error is a ValueError with a message
-        raise ProfileError(getattr(exc, "message", str(exc)), "avatar") from None
+    except photos.PhotoError as exc:
+        raise ProfileError(exc.message, "avatar") from None
     service.set_avatar(request.user, photo, photos.photo_urls(request, photo))
 
 
