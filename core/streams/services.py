@@ -44,6 +44,20 @@ def normalize_tag_name(raw: str) -> str:
     return name
 
 
+def chosen_aspect_ids(user, raw: Iterable[str]) -> list[int] | None:
+    """The aspects picked with ``?a=`` (None when none are: all aspects), each one ``user``'s."""
+    raw = list(raw)
+    if not raw:
+        return None
+    try:
+        chosen = {int(value) for value in raw}
+    except ValueError:
+        raise StreamError("Choose aspects from your own list.") from None
+    if not chosen <= {aspect.id for aspect in user.aspects}:
+        raise StreamError("Choose aspects from your own list.")
+    return sorted(chosen)
+
+
 # --- the id sets streams are made of ------------------------------------------------------
 
 def aspect_member_ids(user, aspect_ids: Iterable[int] | None = None) -> sa.Select:

@@ -61,25 +61,10 @@ def stream(request):
                              "follow, posts mentioning you and your own posts will show here.")
 
 
-def chosen_aspect_ids(request) -> list[int] | None:
-    """The ``?a=`` aspects, all of them the user's; None when none are chosen (all aspects)."""
-    raw = request.GET.getall("a")
-    if not raw:
-        return None
-    own = {aspect.id for aspect in request.user.aspects}
-    try:
-        chosen = {int(value) for value in raw}
-    except ValueError:
-        raise StreamError("Choose aspects from your own list.") from None
-    if not chosen <= own:
-        raise StreamError("Choose aspects from your own list.")
-    return sorted(chosen)
-
-
 @view_config(route_name="aspects_stream", permission="use", renderer="core:templates/streams/aspects.pt")
 def aspects_stream(request):
     try:
-        chosen = chosen_aspect_ids(request)
+        chosen = services.chosen_aspect_ids(request.user, request.GET.getall("a"))
     except StreamError as exc:
         return refused(request, exc.message, "aspects_stream", "My aspects", chosen=set())
     return stream_page(request, "aspects_stream", "My aspects", services.aspects_stream(request.user, chosen),
