@@ -98,7 +98,7 @@ def profile_edit(request):
 def save_avatar(request, service: ProfileService, upload) -> None:
     from ..posts import photos
 
-    data = upload.file.read()
+    data = upload.file.read(request.registry.pod.settings["photos.max_bytes"] + 1)
     try:
         photo = photos.PhotoService(request.dbsession, request.registry.pod).upload(
             request.user, data, alt_text=f"{request.user.person.name}'s avatar")

@@ -10,6 +10,7 @@ from pyramid.view import view_config
 
 from ..accounts.models import Person
 from ..aspects.services import blocked_person_ids
+from ..notifications.services import mark_read_for_target
 from .interactions import InteractionService, visible_comment
 from .models import Comment, Like, Poll
 from .services import MAX_PHOTOS, Draft, PostError, PostService
@@ -73,7 +74,8 @@ def uploaded_photos(request) -> list[tuple[bytes, str]]:
     alts = request.POST.getall("photo_alt")
     photos = []
     for index, item in enumerate(files):
-        data = item.file.read() if hasattr(item, "file") else b""
+        # Read one byte past the limit: enough for the photo service to refuse it, never more.
+        data = item.file.read(request.registry.pod.settings["photos.max_bytes"] + 1) if hasattr(item, "file") else b""
         if data:
             photos.append((data, alts[index] if index < len(alts) else ""))
     return photos
@@ -129,7 +131,11 @@ def post_page(request, post, error: str | None = None, status: int = 200):
 
 @view_config(route_name="post", request_method=("GET", "HEAD"))
 def show_post(request):
-    return post_page(request, post_or_404(request))
+    post = post_or_404(request)
+    if request.user is not None:
+        # Opening the post is reading what the notifications about it said.
+        mark_read_for_target(request.dbsession, request.user.id, "Post", post.id)
+    return post_page(request, post)
 
 
 # --- interactions ---------------------------------------------------------------

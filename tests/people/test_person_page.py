@@ -105,3 +105,15 @@ def test_the_person_page_queries_are_bounded(people, person_of, pod):
     assert len(post_texts(alice.get(f"/people/{person_of('alice').guid}"))) == 15
     with pod.session_factory() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(Post)) == 40
+
+
+def test_people_who_share_with_you_can_be_written_to_from_their_page(people, person_of, pod):
+    alice, bob = people("alice", "bob")
+    alice_person, bob_person = person_of("alice"), person_of("bob")
+    page = alice.get(f"/people/{bob_person.guid}")
+    assert 'data-testid="write-message"' not in page.text  # bob doesn't share with alice yet
+    assert share(bob, alice_person, {"Friends"}, pod, "bob").status_int in (302, 303)
+    page = alice.get(f"/people/{bob_person.guid}")
+    link = page.click(linkid=None, href=f"/conversations/new\\?person={bob_person.guid}")
+    assert link.status_int == 200
+    assert "bob" in link.text

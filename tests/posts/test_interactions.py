@@ -243,3 +243,17 @@ def test_delete_own_post_only_and_it_cascades(person, post_as, pod, count, form_
     assert count(pod, Post) == 0 and count(pod, Comment) == 0 and count(pod, Like) == 0
     assert count(pod, Notification) == 0
     alice.get(f"/posts/{guid}", status=404)
+
+
+def test_opening_a_post_reads_its_notifications(person, post_as, pod):
+    alice, bob = person("alice"), person("bob")
+    guid = post_as(alice, "Tell me")
+    comment_on(bob, guid, "Told you")
+    other = post_as(alice, "Another")
+    comment_on(bob, other, "And here")
+    assert alice.get("/stream").html.find(attrs={"data-testid": "unread-notifications"}).text.strip() == "2"
+    alice.get(f"/posts/{guid}")
+    assert alice.get("/stream").html.find(attrs={"data-testid": "unread-notifications"}).text.strip() == "1"
+    with pod.session_factory() as session:
+        unread = session.scalars(sa.select(Notification.target_id).where(Notification.unread.is_(True))).all()
+        assert unread == [session.scalar(sa.select(Post.id).where(Post.guid == other))]
