@@ -21,7 +21,7 @@ from ..posts.models import (AspectVisibility, Comment, Like, Mention, Participat
 from ..posts.visibility import for_streams
 from .paging import DEFAULT_PER_PAGE, BadCursor, Cursor, Page, keyset
 
-TAG_NAME_RE = re.compile(r"^[\w-]{1,255}$")
+TAG_NAME_RE = re.compile(r"[\w-]{1,255}")
 
 
 class StreamError(ValueError):
@@ -39,7 +39,7 @@ def normalize_tag_name(raw: str) -> str:
         raise StreamError("A tag needs a name.")
     if len(name) > 255:
         raise StreamError("Tag names are at most 255 characters long.")
-    if not TAG_NAME_RE.match(name):
+    if not TAG_NAME_RE.fullmatch(name):
         raise StreamError("Tag names may only contain letters, digits, '_' and '-'.")
     return name
 
