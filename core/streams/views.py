@@ -85,11 +85,26 @@ def mentions(request):
                        empty="Nobody has mentioned you in a post yet.")
 
 
-@view_config(route_name="followed_tags", permission="use", renderer="core:templates/streams/followed_tags.pt")
+@view_config(route_name="followed_tags", request_method="GET", permission="use",
+             renderer="core:templates/streams/followed_tags.pt")
 def followed_tags(request):
     return stream_page(request, "followed_tags", "#Followed tags", services.followed_tags_stream(request.user),
-                       composer=True, followed=tags(request).followed(request.user),
+                       composer=True, followed=tags(request).followed(request.user), tag_value="",
                        empty="No posts with the tags you follow yet.")
+
+
+@view_config(route_name="followed_tags", request_method="POST", permission="use",
+             renderer="core:templates/streams/followed_tags.pt")
+def follow_tag_by_name(request):
+    """The followed-tags page's "Follow a tag" form: a name typed in, with or without '#'."""
+    typed = request.POST.get("name", "")
+    try:
+        name = tags(request).follow(request.user, typed).name
+    except StreamError as exc:
+        return refused(request, exc.message, "followed_tags", "#Followed tags",
+                       followed=tags(request).followed(request.user), tag_value=typed)
+    request.session.flash(f"You follow #{name} now.")
+    return HTTPSeeOther(location=request.route_path("followed_tags"))
 
 
 @view_config(route_name="public", renderer="core:templates/streams/stream.pt")

@@ -107,3 +107,19 @@ def test_following_needs_an_account(app):
     response = app.post("/tags/cats/follow", status="*")
     assert response.status_int in (302, 400, 403)
     assert tag_count(app.pod) == 0
+
+
+def test_following_a_tag_by_name_from_the_followed_tags_page(app):
+    sign_up(app, "alice")
+    form = form_to(app.get("/followed_tags"), "/followed_tags")
+    form["name"] = "#Gardening"
+    page = form.submit().follow()
+    assert "You follow #gardening now." in page.text
+    assert [li.a.text for li in page.html.select("[data-testid=followed-tag]")] == ["#gardening"]
+
+    form = form_to(page, "/followed_tags")
+    form["name"] = "two words"
+    refused = form.submit(status=400)
+    assert "only contain letters" in refused.html.select_one("[data-testid=stream-error]").text
+    assert refused.html.select_one("#follow-tag-name")["value"] == "two words"
+    assert followed(app.pod, "alice") == ["gardening"]
