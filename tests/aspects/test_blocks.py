@@ -4,7 +4,7 @@ from core.accounts.keys import new_guid
 from core.notifications.models import Notification
 from core.posts.models import Post
 
-from .conftest import block_count, contact_flags, csrf, form_with_action, share
+from core.testing import block_count, contact_flags, csrf, form_with_action, share
 
 
 def block(browser, person):

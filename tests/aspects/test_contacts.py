@@ -1,4 +1,4 @@
-from .conftest import aspects_of, share
+from core.testing import aspects_of, share
 
 
 def contact_rows(page):

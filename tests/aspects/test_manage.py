@@ -3,7 +3,7 @@ import sqlalchemy as sa
 from core.aspects.models import Aspect
 from core.testing import sign_up
 
-from .conftest import aspects_of, csrf, form_with_action
+from core.testing import aspects_of, csrf, form_with_action
 
 
 def create_aspect(app, name):

@@ -3,7 +3,7 @@ import sqlalchemy as sa
 from core.aspects.models import AspectMembership, Contact
 from core.notifications.models import Notification, NotificationActor
 
-from .conftest import aspects_of, contact_flags, csrf, form_with_action, share
+from core.testing import aspects_of, contact_flags, csrf, form_with_action, share
 
 
 def started_sharing(pod, recipient: str):

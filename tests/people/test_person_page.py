@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from core.accounts.keys import new_guid
 from core.posts.models import Post, ShareVisibility
 
-from .conftest import share
+from core.testing import share
 
 
 def add_posts(pod, author, count, public=True, start=None, given_to=()):

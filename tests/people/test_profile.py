@@ -7,7 +7,7 @@ from PIL import Image
 from core.accounts.models import Profile
 from core.posts.models import Photo
 
-from .conftest import share
+from core.testing import share
 
 FIELDS = {"first_name": "Alice", "last_name": "Liddell", "tags": "#Rabbits looking-glass", "bio": "I *like* tea.",
           "location": "Oxford", "gender": "female", "birthday": "1990-05-04"}

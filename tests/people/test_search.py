@@ -1,4 +1,4 @@
-from .conftest import form_with_action, share
+from core.testing import form_with_action, share
 
 
 def found(browser, q):
