@@ -111,8 +111,9 @@ def post_page(request, post, error: str | None = None, status: int = 200):
     blocked = blocked_person_ids(db, user.id) if user is not None else set()
     comments = [c for c in db.scalars(sa.select(Comment).where(Comment.post_id == post.id)
                                       .order_by(Comment.created_at, Comment.id)) if c.author_id not in blocked]
-    likers = list(db.scalars(sa.select(Person).join(Like, Like.author_id == Person.id)
-                             .where(Like.post_id == post.id).order_by(Like.created_at, Like.id)))
+    likers = [person for person in db.scalars(sa.select(Person).join(Like, Like.author_id == Person.id)
+                                              .where(Like.post_id == post.id).order_by(Like.created_at, Like.id))
+              if person.id not in blocked]
     liked_comments = set()
     if user is not None and comments:
         liked_comments = set(db.scalars(sa.select(Like.comment_id).where(

@@ -257,3 +257,12 @@ def test_opening_a_post_reads_its_notifications(person, post_as, pod):
     with pod.session_factory() as session:
         unread = session.scalars(sa.select(Notification.target_id).where(Notification.unread.is_(True))).all()
         assert unread == [session.scalar(sa.select(Post.id).where(Post.guid == other))]
+
+
+def test_likes_by_blocked_people_are_left_out(person, post_as, pod, form_for):
+    alice, bob, carol = person("alice"), person("bob"), person("carol")
+    guid = post_as(alice, "like me")
+    form_for(bob.get(f"/posts/{guid}"), f"/posts/{guid}/like").submit(status=303)
+    assert alice.get(f"/posts/{guid}").html.find(attrs={"data-testid": "likers"}).find("a").text == "bob"
+    block(pod, "carol", "bob")
+    assert carol.get(f"/posts/{guid}").html.find(attrs={"data-testid": "likers"}) is None
