@@ -6,6 +6,7 @@ from pyramid.view import view_config
 
 from ..aspects.services import AspectService, aspect_ids_of, contact_for, is_blocked
 from ..posts.models import Post
+from ..posts.viewer import prime_post_viewers
 from ..streams.paging import BadCursor, Cursor, keyset
 from ..text import render_markdown
 from .services import (ProfileError, ProfileService, autocomplete_people, autocomplete_tags, person_by_guid,
@@ -29,6 +30,7 @@ def person_page(request, person):
         return {"page_title": "Bad page", "message": "That link to older posts is broken; start again from the "
                                                      "newest posts."}
     page = keyset(dbsession, posts_query(viewer, person), Post.created_at, Post.id, cursor)
+    prime_post_viewers(request, page.items)
     is_self = viewer is not None and viewer.person.id == person.id
     values = {
         "page_title": person.name, "person": person, "profile": person.profile, "tags": profile_tags(person.profile),

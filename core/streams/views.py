@@ -5,6 +5,7 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 
 from ..posts.models import Post
+from ..posts.viewer import prime_post_viewers
 from . import services
 from .services import StreamError, TagService
 
@@ -51,6 +52,7 @@ def stream_page(request, name: str, title: str, query, by=Post.created_at, **val
         found = services.page_of(request.dbsession, query, request.GET.get("max"), by=by)
     except StreamError as exc:
         return refused(request, exc.message, name, title, **values)
+    prime_post_viewers(request, found.items)
     return page_values(name, title, **values, posts=found.items, older_url=older_url(request, found.next_cursor))
 
 
