@@ -120,7 +120,8 @@ def search(request):
             return HTTPSeeOther(location=request.route_url("tag", name=name))
         q = ""
     people = search_people(request.dbsession, request.user, q)
-    return {"page_title": f"People matching “{q}”" if q else "Search", "q": q, "people": people}
+    tags = autocomplete_tags(request.dbsession, q) if q else []
+    return {"page_title": f"People matching “{q}”" if q else "Search", "q": q, "people": people, "tags": tags}
 
 
 def avatar_url(request, person) -> str | None:

@@ -102,3 +102,15 @@ def test_tags_autocomplete(app, pod):
     assert app.get("/tags.json", {"q": "te"}).json == [{"name": "tea"}]
     assert app.get("/tags.json", {"q": "cook_"}).json == [{"name": "cook_x"}]
     assert app.get("/tags.json").json == []
+
+
+def test_the_search_page_lists_tags_by_prefix(app, pod):
+    from core.posts.models import Tag
+    with pod.session_factory() as session:
+        session.add_all([Tag(name="gardening"), Tag(name="garden"), Tag(name="tea")])
+        session.commit()
+    page = app.get("/search", {"q": "Gard"})
+    tags = [a.text for a in page.html.find(attrs={"data-testid": "tag-results"}).find_all("a")]
+    assert tags == ["#garden", "#gardening"]
+    assert page.html.find(attrs={"data-testid": "tag-results"}).find("a")["href"].endswith("/tags/garden")
+    assert app.get("/search", {"q": "zzz"}).html.find(attrs={"data-testid": "tag-results"}) is None
