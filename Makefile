@@ -34,6 +34,7 @@ lint: $(VENV)/.installed-test
 ## bench: the benchmarks under bench/ (numbers go to docs/performance.md)
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/embedded_at_rest.py
+	$(BIN)/python bench/stream_pages.py
 
 ## docs: regenerate docs/configuration.md from the settings
 docs: $(VENV)/.installed
