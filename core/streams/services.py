@@ -18,7 +18,7 @@ from ..accounts.models import Person, Role
 from ..aspects.models import Aspect, AspectMembership, Contact
 from ..posts.models import (AspectVisibility, Comment, Like, Mention, Participation, Post, Tag, TagFollowing,
                             Tagging)
-from ..posts.visibility import for_streams
+from ..posts.visibility import for_streams, per_row_exists
 from .paging import DEFAULT_PER_PAGE, BadCursor, Cursor, Page, keyset
 
 TAG_NAME_RE = re.compile(r"[\w-]{1,255}")
@@ -71,13 +71,16 @@ def aspect_member_ids(user, aspect_ids: Iterable[int] | None = None) -> sa.Selec
     return query
 
 
-def followed_tag_post_ids(user) -> sa.Select:
-    return (sa.select(Tagging.post_id).join(TagFollowing, TagFollowing.tag_id == Tagging.tag_id)
-            .where(TagFollowing.user_id == user.id))
+def has_followed_tag(user) -> sa.ColumnElement[bool]:
+    """The post carries a tag ``user`` follows (checked post by post: see ``per_row_exists``)."""
+    return per_row_exists(sa.select(Tagging.post_id).join(TagFollowing, TagFollowing.tag_id == Tagging.tag_id)
+                          .where(Tagging.post_id == Post.id, TagFollowing.user_id == user.id))
 
 
-def mentioned_post_ids(user) -> sa.Select:
-    return sa.select(Mention.post_id).where(Mention.person_id == user.person.id, Mention.post_id.is_not(None))
+def mentions(user) -> sa.ColumnElement[bool]:
+    """The post mentions ``user``."""
+    return per_row_exists(sa.select(Mention.post_id).where(Mention.post_id == Post.id,
+                                                           Mention.person_id == user.person.id))
 
 
 def spotlight_person_ids() -> sa.Select:
@@ -97,8 +100,10 @@ def participated_post_ids(user) -> sa.Select:
     return sa.select(Participation.post_id).where(Participation.person_id == user.person.id)
 
 
-def tagged_post_ids(tag_name: str) -> sa.Select:
-    return sa.select(Tagging.post_id).join(Tag, Tag.id == Tagging.tag_id).where(Tag.name == tag_name)
+def tagged_post_ids(tag_id: int) -> sa.Select:
+    # The id goes in as a literal: PostgreSQL then plans with that tag's own row count from its
+    # statistics (a popular tag and a rare one want different plans), not with an average.
+    return sa.select(Tagging.post_id).where(Tagging.tag_id == sa.literal_column(str(int(tag_id))))
 
 
 def _stream(viewer, *where) -> sa.Select:
@@ -113,8 +118,8 @@ def main_stream(user) -> sa.Select:
     return _stream(user, sa.or_(
         Post.author_id == user.person.id,
         Post.author_id.in_(aspect_member_ids(user)),
-        Post.id.in_(followed_tag_post_ids(user)),
-        Post.id.in_(mentioned_post_ids(user)),
+        has_followed_tag(user),
+        mentions(user),
         sa.and_(Post.public.is_(True), Post.author_id.in_(spotlight_person_ids())),
     ))
 
@@ -141,11 +146,11 @@ def activity_stream(user) -> sa.Select:
 
 
 def mentions_stream(user) -> sa.Select:
-    return _stream(user, Post.id.in_(mentioned_post_ids(user)))
+    return _stream(user, mentions(user))
 
 
 def followed_tags_stream(user) -> sa.Select:
-    return _stream(user, Post.id.in_(followed_tag_post_ids(user)))
+    return _stream(user, has_followed_tag(user))
 
 
 def public_stream(viewer) -> sa.Select:
@@ -161,9 +166,12 @@ def commented_stream(user) -> sa.Select:
     return _stream(user, Post.id.in_(commented_post_ids(user)))
 
 
-def tag_stream(viewer, tag_name: str) -> sa.Select:
-    """/tags/<name>: posts with the tag the viewer may see (visitors: the public ones)."""
-    return _stream(viewer, Post.id.in_(tagged_post_ids(tag_name)))
+def tag_stream(viewer, tag: Tag | None) -> sa.Select:
+    """/tags/<name>: posts with the tag the viewer may see (visitors: the public ones); a tag
+    nobody used yet (None) has none."""
+    if tag is None:
+        return _stream(viewer, sa.false())
+    return _stream(viewer, Post.id.in_(tagged_post_ids(tag.id)))
 
 
 def page_of(dbsession: Session, query: sa.Select, raw_cursor: str | None, by=Post.created_at,

@@ -139,7 +139,8 @@ def tag(request):
     except StreamError as exc:
         return refused(request, exc.message, "tag", "Tag", **TAG_REFUSED)
     following = request.user is not None and tags(request).follows(request.user, name)
-    return stream_page(request, "tag", f"#{name}", services.tag_stream(request.user, name), tag_name=name,
+    query = services.tag_stream(request.user, tags(request).find(name))
+    return stream_page(request, "tag", f"#{name}", query, tag_name=name,
                        following=following, composer=request.user is not None,
                        empty=f"Nobody has posted with #{name} yet.")
 
