@@ -8,6 +8,7 @@ become emphasis or links.
 """
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import quote
 
@@ -51,7 +52,11 @@ def extract_tags(text: str) -> set[str]:
 
 def render_text(text: str, dbsession=None) -> Markup:
     """``text`` as safe HTML; with ``dbsession``, mentions of known people link to them."""
-    return Markup(_render(text, _people(dbsession, extract_mentions(text)), set()))
+    people = _people(dbsession, extract_mentions(text))
+    text = text or ""
+    if len(text) > CACHED_TEXT_MAX:
+        return Markup(_render(text, people, set()))
+    return Markup(_rendered(text, tuple(sorted(people.items()))))
 
 
 def render_post_text(post) -> Markup:
@@ -62,14 +67,37 @@ def render_comment_text(comment) -> Markup:
     return render_text(comment.text, object_session(comment))
 
 
-def _people(dbsession, diaspora_ids: list[str]) -> dict[str, Person]:
+def remember_people(dbsession, texts) -> None:
+    """Look up everyone mentioned in ``texts`` at once, for the renders that follow in this
+    session (a page of posts then costs one query for its mentions, not one per post)."""
+    _people(dbsession, list(dict.fromkeys(i for text in texts for i in extract_mentions(text))))
+
+
+# Rendering is the costliest part of a stream page, and the same posts are read again and
+# again: the HTML of short texts is kept, keyed by the text and the people it mentions.
+CACHED_TEXT_MAX = 4000
+
+
+@functools.lru_cache(maxsize=1024)
+def _rendered(text: str, people: tuple) -> str:
+    return _render(text, dict(people), set())
+
+
+def _people(dbsession, diaspora_ids: list[str]) -> dict[str, tuple[str, str]]:
+    """(guid, name) of each known person among ``diaspora_ids``, remembered per session."""
     if dbsession is None or not diaspora_ids:
         return {}
-    found = dbsession.scalars(sa.select(Person).where(Person.diaspora_id.in_(diaspora_ids)))
-    return {person.diaspora_id: person for person in found}
+    known = dbsession.info.setdefault("people_by_diaspora_id", {})
+    missing = [i for i in diaspora_ids if i not in known]
+    if missing:
+        found = {p.diaspora_id: (p.guid, p.name)
+                 for p in dbsession.scalars(sa.select(Person).where(Person.diaspora_id.in_(missing)))}
+        for diaspora_id in missing:
+            known[diaspora_id] = found.get(diaspora_id)
+    return {i: known[i] for i in diaspora_ids if known[i] is not None}
 
 
-def _render(text: str, people: dict[str, Person], tags: set[str]) -> str:
+def _render(text: str, people: dict[str, tuple[str, str]], tags: set[str]) -> str:
     mentions: list[re.Match] = []
 
     def hold(match: re.Match) -> str:
@@ -149,8 +177,9 @@ def _mention_node(match: re.Match, people):
         node = etree.Element("span", {"class": "mention"})
         node.text = (name or diaspora_id).strip()
         return node
-    node = etree.Element("a", {"class": "mention", "href": f"/people/{quote(person.guid)}"})
-    node.text = person.name
+    guid, known_name = person
+    node = etree.Element("a", {"class": "mention", "href": f"/people/{quote(guid)}"})
+    node.text = known_name
     return node
 
 

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .models import Like, MutedPost, Photo, Poll, Post
+from .rendering import remember_people
 
 
 @dataclass
@@ -47,6 +48,7 @@ def prime_post_viewers(request, posts) -> None:
         return
     db = request.dbsession
     ids = [post.id for post in posts]
+    remember_people(db, [p.text for p in posts] + [p.root.text for p in posts if p.is_reshare and p.root])
     photos = defaultdict(list)
     for photo in db.scalars(sa.select(Photo).where(Photo.post_id.in_(ids)).order_by(Photo.id)):
         photos[photo.post_id].append(photo)

@@ -42,10 +42,10 @@ def test_stream_and_person_pages_cost_the_same_for_two_posts_or_fifteen(people, 
     bob = person_id(pod, "bob")
     add_to_aspect(pod, "alice", bob)
     for n in range(2):
-        with_photo(pod, post(pod, bob, f"post {n}", public=True), bob)
+        with_photo(pod, post(pod, bob, f"post {n} for @{{alice; alice@pod.test}} and @{{n{n}; n{n}@elsewhere.test}} #n{n}", public=True), bob)
     guid = people["bob"].get("/stream").html.find("a", href=lambda h: h and "/people/" in h)["href"]
     few = {path: queries_for(app, pod, path) for path in ("/stream", "/public", guid)}
     for n in range(2, 20):
-        with_photo(pod, post(pod, bob, f"post {n}", public=True), bob)
+        with_photo(pod, post(pod, bob, f"post {n} for @{{alice; alice@pod.test}} and @{{n{n}; n{n}@elsewhere.test}} #n{n}", public=True), bob)
     many = {path: queries_for(app, pod, path) for path in ("/stream", "/public", guid)}
     assert many == few
