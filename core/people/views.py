@@ -47,19 +47,12 @@ def person_page(request, person):
 
 
 @view_config(route_name="person", request_method="GET", renderer="core:templates/people/person.pt")
-def person(request):
-    found = person_by_guid(request.dbsession, request.matchdict["guid"])
-    if found is None:
-        raise HTTPNotFound()
-    values = person_page(request, found)
-    if "message" in values:
-        request.override_renderer = "core:templates/pages/error.pt"
-    return values
-
-
 @view_config(route_name="user_profile", request_method="GET", renderer="core:templates/people/person.pt")
-def user_profile(request):
-    found = person_by_username(request.dbsession, request.matchdict["username"])
+def person(request):
+    """A person's page, by guid (`/people/<guid>`) or by a local username (`/u/<username>`)."""
+    match = request.matchdict
+    found = (person_by_guid(request.dbsession, match["guid"]) if "guid" in match
+             else person_by_username(request.dbsession, match["username"]))
     if found is None:
         raise HTTPNotFound()
     values = person_page(request, found)

@@ -105,12 +105,7 @@ class InteractionService:
         return like
 
     def unlike_post(self, user, post: Post) -> None:
-        like = self._like_of(user, post_id=post.id)
-        if like is None:
-            raise PostError("You don't like this yet.")
-        self.dbsession.delete(like)
-        post.likes_count = max((post.likes_count or 0) - 1, 0)
-        self.dbsession.flush()
+        self._unlike(self._like_of(user, post_id=post.id), post)
 
     def like_comment(self, user, comment: Comment, enqueue=None) -> Like:
         post = comment.post
@@ -129,11 +124,14 @@ class InteractionService:
         return like
 
     def unlike_comment(self, user, comment: Comment) -> None:
-        like = self._like_of(user, comment_id=comment.id)
+        self._unlike(self._like_of(user, comment_id=comment.id), comment)
+
+    def _unlike(self, like: Like | None, liked) -> None:
+        """Take ``like`` back from ``liked`` (a post or a comment, which counts its likes)."""
         if like is None:
             raise PostError("You don't like this yet.")
         self.dbsession.delete(like)
-        comment.likes_count = max((comment.likes_count or 0) - 1, 0)
+        liked.likes_count = max((liked.likes_count or 0) - 1, 0)
         self.dbsession.flush()
 
     def _like_of(self, user, post_id=None, comment_id=None) -> Like | None:
