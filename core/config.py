@@ -35,6 +35,8 @@ def configure(settings: Mapping[str, Any], environ: Mapping[str, str] | None = N
     # Told about what the domains above do.
     config.include(".notifications")
     config.include(".conversations")
+    # The diaspora* protocol: serves discovery, receives and fetches; reads the domains above.
+    config.include(".federation")
     # Site pages last among core's: `/`, `/terms`, error pages.
     config.include(".pages")
     # Plugins' routes, each under /p/<plugin name>.

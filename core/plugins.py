@@ -57,6 +57,10 @@ def new_manager() -> pluggy.PluginManager:
     from . import defaults
 
     pm.register(defaults, name="core")
+    from .federation import hooks as federation_hooks
+
+    # Federation plans deliveries from events like any plugin would.
+    pm.register(federation_hooks, name="core.federation")
     return pm
 
 

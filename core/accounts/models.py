@@ -28,6 +28,11 @@ class Person(Base):
     public_key_pem: Mapped[str] = mapped_column(Text)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Remote people: their pod, when discovery last read their profile, and whether their
+    # account was closed (account_deletion). Local people have no pod.
+    pod_id: Mapped[int | None] = mapped_column(ForeignKey("pods.id", ondelete="SET NULL"), index=True)
+    fetched_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped["User | None"] = relationship(back_populates="person")
     profile: Mapped["Profile"] = relationship(back_populates="person", uselist=False, lazy="joined",

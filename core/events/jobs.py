@@ -1,0 +1,1 @@
+"""Dispatching events to the ``on_*`` hooks."""

@@ -1,0 +1,1 @@
+"""Federation's own hookimpls: it learns what local users did from events and plans deliveries."""

@@ -1,0 +1,1 @@
+"""Federation's jobs: processing inbox items, delivering, sweeping, checking pods."""

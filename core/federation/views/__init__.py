@@ -1,0 +1,1 @@
+"""Federation's HTTP endpoints, one module per concern (scanned by ``core.federation``)."""
