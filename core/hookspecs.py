@@ -158,3 +158,186 @@ def on_startup(pod):
     Called once per process after configuration, before any request or job. Return
     nothing. Raise to refuse to start, with a message that says what to fix.
     """
+
+
+# --- events (core/events): what local users did, after commit ---------------------
+
+@hookspec
+def on_post_published(event, pod):
+    """A local user published a post: a status message or a reshare.
+
+    ``event.payload`` is ``{"post_id": int}``: the new ``Post``'s id (its ``type`` says
+    which kind).
+
+    Runs in a job after the change committed, never in the request. ``event`` is a
+    :class:`core.events.EventData` (``id``, ``name``, ``payload``, ``created_at``), never an
+    ORM object: load what you need by id and expect it may be gone by now. Be idempotent:
+    after a failure, or a crash, the event is dispatched again. Raising makes the dispatch
+    fail and be retried later; the return value is ignored.
+    """
+
+
+@hookspec
+def on_post_deleted(event, pod):
+    """A local user deleted one of their posts.
+
+    ``event.payload`` is ``{"guid": str, "author_id": int, "type": "StatusMessage" |
+    "Reshare", "public": bool}``, captured before the deletion: the post itself is gone when
+    the hook runs.
+
+    Runs in a job after the change committed, never in the request. ``event`` is a
+    :class:`core.events.EventData` (``id``, ``name``, ``payload``, ``created_at``), never an
+    ORM object: load what you need by id and expect it may be gone by now. Be idempotent:
+    after a failure, or a crash, the event is dispatched again. Raising makes the dispatch
+    fail and be retried later; the return value is ignored.
+    """
+
+
+@hookspec
+def on_comment_created(event, pod):
+    """A local user commented on a post.
+
+    ``event.payload`` is ``{"comment_id": int}``.
+
+    Runs in a job after the change committed, never in the request. ``event`` is a
+    :class:`core.events.EventData` (``id``, ``name``, ``payload``, ``created_at``), never an
+    ORM object: load what you need by id and expect it may be gone by now. Be idempotent:
+    after a failure, or a crash, the event is dispatched again. Raising makes the dispatch
+    fail and be retried later; the return value is ignored.
+    """
+
+
+@hookspec
+def on_comment_deleted(event, pod):
+    """A local user deleted a comment: their own, or one on their post.
+
+    ``event.payload`` is ``{"guid": str, "author_id": int, "post_guid": str,
+    "deleted_by_id": int}``: the comment and its author's person id, the post it was on, and
+    the person id of who deleted it. The comment is gone when the hook runs.
+
+    Runs in a job after the change committed, never in the request. ``event`` is a
+    :class:`core.events.EventData` (``id``, ``name``, ``payload``, ``created_at``), never an
+    ORM object: load what you need by id and expect it may be gone by now. Be idempotent:
+    after a failure, or a crash, the event is dispatched again. Raising makes the dispatch
+    fail and be retried later; the return value is ignored.
+    """
+
+
+@hookspec
+def on_like_created(event, pod):
+    """A local user liked a post or a comment.
+
+    ``event.payload`` is ``{"like_id": int}`` (the ``Like``'s ``target_type`` is ``"Post"``
+    or ``"Comment"``).
+
+    Runs in a job after the change committed, never in the request. ``event`` is a
+    :class:`core.events.EventData` (``id``, ``name``, ``payload``, ``created_at``), never an
+    ORM object: load what you need by id and expect it may be gone by now. Be idempotent:
+    after a failure, or a crash, the event is dispatched again. Raising makes the dispatch
+    fail and be retried later; the return value is ignored.
+    """
+
+
+@hookspec
+def on_like_deleted(event, pod):
+    """A local user took back a like.
+
+    ``event.payload`` is ``{"guid": str, "author_id": int, "target_type": "Post" |
+    "Comment", "post_guid": str}``: ``post_guid`` is the liked post, or the post of the
+    liked comment. The like is gone when the hook runs.
+
+    Runs in a job after the change committed, never in the request. ``event`` is a
+    :class:`core.events.EventData` (``id``, ``name``, ``payload``, ``created_at``), never an
+    ORM object: load what you need by id and expect it may be gone by now. Be idempotent:
+    after a failure, or a crash, the event is dispatched again. Raising makes the dispatch
+    fail and be retried later; the return value is ignored.
+    """
+
+
+@hookspec
+def on_poll_voted(event, pod):
+    """A local user answered a poll.
+
+    ``event.payload`` is ``{"poll_participation_id": int}``.
+
+    Runs in a job after the change committed, never in the request. ``event`` is a
+    :class:`core.events.EventData` (``id``, ``name``, ``payload``, ``created_at``), never an
+    ORM object: load what you need by id and expect it may be gone by now. Be idempotent:
+    after a failure, or a crash, the event is dispatched again. Raising makes the dispatch
+    fail and be retried later; the return value is ignored.
+    """
+
+
+@hookspec
+def on_contact_changed(event, pod):
+    """A local user's stance towards a person changed: they started or stopped sharing with
+    them, or blocked or unblocked them.
+
+    ``event.payload`` is ``{"user_id": int, "person_id": int, "sharing": bool, "blocking":
+    bool}``: the stance after the change (``sharing``: the user shares with the person, i.e.
+    has them in an aspect). Sent only when one of the two actually changed; the person may
+    be local or remote.
+
+    Runs in a job after the change committed, never in the request. ``event`` is a
+    :class:`core.events.EventData` (``id``, ``name``, ``payload``, ``created_at``), never an
+    ORM object: load what you need by id and expect it may be gone by now. Be idempotent:
+    after a failure, or a crash, the event is dispatched again. Raising makes the dispatch
+    fail and be retried later; the return value is ignored.
+    """
+
+
+@hookspec
+def on_profile_updated(event, pod):
+    """A local user changed their profile or avatar.
+
+    ``event.payload`` is ``{"person_id": int}``.
+
+    Runs in a job after the change committed, never in the request. ``event`` is a
+    :class:`core.events.EventData` (``id``, ``name``, ``payload``, ``created_at``), never an
+    ORM object: load what you need by id and expect it may be gone by now. Be idempotent:
+    after a failure, or a crash, the event is dispatched again. Raising makes the dispatch
+    fail and be retried later; the return value is ignored.
+    """
+
+
+@hookspec
+def on_conversation_started(event, pod):
+    """A local user started a conversation (with its first message).
+
+    ``event.payload`` is ``{"conversation_id": int}``.
+
+    Runs in a job after the change committed, never in the request. ``event`` is a
+    :class:`core.events.EventData` (``id``, ``name``, ``payload``, ``created_at``), never an
+    ORM object: load what you need by id and expect it may be gone by now. Be idempotent:
+    after a failure, or a crash, the event is dispatched again. Raising makes the dispatch
+    fail and be retried later; the return value is ignored.
+    """
+
+
+@hookspec
+def on_message_sent(event, pod):
+    """A local user replied in a conversation.
+
+    ``event.payload`` is ``{"message_id": int}``. The first message of a conversation comes
+    with ``on_conversation_started`` instead.
+
+    Runs in a job after the change committed, never in the request. ``event`` is a
+    :class:`core.events.EventData` (``id``, ``name``, ``payload``, ``created_at``), never an
+    ORM object: load what you need by id and expect it may be gone by now. Be idempotent:
+    after a failure, or a crash, the event is dispatched again. Raising makes the dispatch
+    fail and be retried later; the return value is ignored.
+    """
+
+
+@hookspec
+def on_account_closed(event, pod):
+    """A local user's account was closed.
+
+    ``event.payload`` is ``{"person_id": int, "diaspora_id": str}``.
+
+    Runs in a job after the change committed, never in the request. ``event`` is a
+    :class:`core.events.EventData` (``id``, ``name``, ``payload``, ``created_at``), never an
+    ORM object: load what you need by id and expect it may be gone by now. Be idempotent:
+    after a failure, or a crash, the event is dispatched again. Raising makes the dispatch
+    fail and be retried later; the return value is ignored.
+    """

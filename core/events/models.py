@@ -25,5 +25,8 @@ class Event(Base):
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     dispatched_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Set while one dispatch runs the handlers, so a second one doesn't; a claim older than the
+    # job's time limit belongs to a dead worker and may be taken over.
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -22,6 +22,7 @@ def upgrade() -> None:
     sa.Column('payload', sa.JSON(), nullable=False),
     sa.Column('created_at', core.db.UTCDateTime(), nullable=False),
     sa.Column('dispatched_at', core.db.UTCDateTime(), nullable=True),
+    sa.Column('claimed_at', core.db.UTCDateTime(), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_events'))
