@@ -1,0 +1,194 @@
+"""People on other pods: who shares with our users (contact, PROTOCOL.md §12), their profiles
+(§9.16), closed accounts (§9.1) and moves (§9.2)."""
+from __future__ import annotations
+
+import base64
+import binascii
+
+import sqlalchemy as sa
+
+from ...accounts.models import Person, Profile
+from ...aspects.models import AspectMembership, Contact
+from ...conversations.models import ConversationParticipant
+from ...db import utcnow
+from ...notifications.services import notify
+from ...posts.models import Comment, Like, Mention, Participation, PollParticipation, Post
+from ..errors import AuthorizationError, EntityError, SignatureError
+from .common import person
+from .retractions import DELETERS, delete_post
+
+# --- contact ----------------------------------------------------------------------------------
+
+
+def contact(receipt, entity) -> Contact | None:
+    """The sender starts or stops sharing with one of our users."""
+    dbsession = receipt.dbsession
+    sender = receipt.sender_person
+    recipient = dbsession.scalar(sa.select(Person).where(Person.diaspora_id == entity.get("recipient")))
+    if recipient is None or recipient.user_id is None:
+        raise EntityError(f"the recipient {entity.get('recipient')} is not on this pod")
+    if receipt.recipient_user is not None and receipt.recipient_user.id != recipient.user_id:
+        raise AuthorizationError(f"a contact for {entity.get('recipient')} was sent to another user's inbox")
+    row = dbsession.scalar(sa.select(Contact).where(Contact.user_id == recipient.user_id,
+                                                    Contact.person_id == sender.id))
+    sharing = entity.get("sharing") is not False and not entity.get("blocking")
+    if sharing:
+        if row is None:
+            row = Contact(user_id=recipient.user_id, person_id=sender.id, sharing=False, receiving=False)
+            dbsession.add(row)
+        started = not row.sharing
+        row.sharing = True
+        dbsession.flush()
+        if started:
+            notify(dbsession, kind="started_sharing", recipient_id=recipient.user_id, actor_id=sender.id,
+                   target_type="Person", target_id=sender.id, enqueue=receipt.enqueue)
+        return row
+    if row is None:
+        return None
+    row.sharing = False
+    dbsession.flush()
+    _drop_if_empty(dbsession, row)
+    return None
+
+
+def _drop_if_empty(dbsession, row: Contact) -> None:
+    """A contact with neither flag and no aspect means nothing (as core.aspects keeps it)."""
+    if row.sharing or row.receiving:
+        return
+    if dbsession.scalar(sa.select(AspectMembership.aspect_id).where(
+            AspectMembership.contact_id == row.id).limit(1)) is None:
+        dbsession.delete(row)
+        dbsession.flush()
+
+
+# --- profile ----------------------------------------------------------------------------------
+
+def apply_profile(dbsession, owner: Person, entity) -> Profile:
+    """Overwrite every field with what was received; what was left out is cleared (§9.16)."""
+    profile = owner.profile
+    if profile is None:
+        profile = Profile(person_id=owner.id)
+        dbsession.add(profile)
+        owner.profile = profile
+    first, last = entity.get("first_name"), entity.get("last_name")
+    if first is None and last is None and entity.get("full_name"):
+        first, _, last = entity.get("full_name").partition(" ")
+    profile.first_name = (first or "")[:32]
+    profile.last_name = (last or "")[:32]
+    for name in ("image_url", "image_url_medium", "image_url_small"):
+        setattr(profile, name, entity.get(name))
+    profile.bio = entity.get("bio") or ""
+    profile.birthday = entity.get("birthday")
+    profile.gender = entity.get("gender") or ""
+    profile.location = entity.get("location") or ""
+    profile.tag_string = entity.get("tag_string") or ""
+    profile.searchable = entity.get("searchable") is not False
+    profile.public_details = bool(entity.get("public"))
+    profile.nsfw = bool(entity.get("nsfw"))
+    profile.updated_at = utcnow()
+    dbsession.flush()
+    return profile
+
+
+def profile(receipt, entity) -> Profile | None:
+    owner = receipt.sender_person
+    if owner.user_id is not None:
+        return owner.profile  # our own user's profile is edited here, never received
+    return apply_profile(receipt.dbsession, owner, entity)
+
+
+# --- account deletion -------------------------------------------------------------------------
+
+def account_deletion(receipt, entity) -> Person:
+    """Close the person and remove what they left here; repeats change nothing."""
+    gone = receipt.sender_person
+    if gone.user_id is not None:
+        raise AuthorizationError(f"{gone.diaspora_id} is a local account")
+    if gone.closed_at is None:
+        close_person(receipt.dbsession, gone)
+    return gone
+
+
+def close_person(dbsession, gone: Person) -> None:
+    for post in dbsession.scalars(sa.select(Post).where(Post.author_id == gone.id)).unique().all():
+        delete_post(dbsession, post)
+    dbsession.flush()
+    for model, deleter in ((Comment, DELETERS["Comment"]), (Like, DELETERS["Like"]),
+                           (PollParticipation, DELETERS["PollParticipation"])):
+        for row in dbsession.scalars(sa.select(model).where(model.author_id == gone.id)).unique().all():
+            deleter(dbsession, row)
+    dbsession.flush()
+    for model, column in ((Participation, Participation.person_id), (Mention, Mention.person_id),
+                          (Contact, Contact.person_id)):
+        dbsession.execute(sa.delete(model).where(column == gone.id))
+    gone.closed_at = utcnow()
+    if gone.profile is not None:
+        apply_profile(dbsession, gone, _Blank())
+    dbsession.flush()
+
+
+class _Blank:
+    """An empty profile, to anonymize a closed account."""
+
+    def get(self, name, default=None):
+        return {"searchable": False}.get(name, default)
+
+
+# --- account migration ------------------------------------------------------------------------
+
+def account_migration(receipt, entity) -> Person:
+    """A person moved to a new diaspora ID. We check the other identity's signature, take the
+    new identity's profile, move our users' contacts over to it and close the old one."""
+    from ..entities import account_migration_signed_string
+    from ..envelope import rsa_verify
+
+    new_profile = entity.get("profile")
+    new_id = new_profile.get("author") if new_profile is not None else None
+    old_id = entity.get("old_identity") or entity.author
+    if not new_id or new_id == old_id:
+        raise EntityError("account_migration: the new identity is missing or the same as the old one")
+    if entity.author not in (old_id, new_id):
+        raise AuthorizationError(f"account_migration by {entity.author} is about neither identity")
+    old, new = person(receipt, old_id), person(receipt, new_id)
+    if old.user_id is not None or new.user_id is not None:
+        raise AuthorizationError("account_migration of a local account")
+    signer = new if entity.author == old_id else old
+    try:
+        signature = base64.b64decode(entity.get("signature") or "", validate=True)
+    except (binascii.Error, ValueError):
+        raise SignatureError("account_migration: the signature is not base64") from None
+    message = account_migration_signed_string(old_id, new_id).encode("utf-8")
+    if not signature or not rsa_verify(signer.public_key_pem, signature, message):
+        raise SignatureError(f"account_migration: the signature of {signer.diaspora_id} does not verify")
+    if old.closed_at is not None:
+        return new
+    apply_profile(receipt.dbsession, new, new_profile)
+    _move_contacts(receipt.dbsession, old, new)
+    old.closed_at = utcnow()
+    receipt.dbsession.flush()
+    return new
+
+
+def _move_contacts(dbsession, old: Person, new: Person) -> None:
+    """Each user's contact (and aspects) for the old identity now points at the new one;
+    conversations go on with the new identity too."""
+    for row in dbsession.scalars(sa.select(Contact).where(Contact.person_id == old.id)).unique().all():
+        theirs = dbsession.scalar(sa.select(Contact).where(Contact.user_id == row.user_id,
+                                                           Contact.person_id == new.id))
+        if theirs is None:
+            row.person_id = new.id
+            continue
+        theirs.sharing = theirs.sharing or row.sharing
+        theirs.receiving = theirs.receiving or row.receiving
+        have = set(dbsession.scalars(sa.select(AspectMembership.aspect_id).where(
+            AspectMembership.contact_id == theirs.id)))
+        for membership in list(row.memberships):
+            if membership.aspect_id not in have:
+                dbsession.add(AspectMembership(aspect_id=membership.aspect_id, contact_id=theirs.id))
+        dbsession.delete(row)
+    dbsession.flush()
+    taken = set(dbsession.scalars(sa.select(ConversationParticipant.conversation_id).where(
+        ConversationParticipant.person_id == new.id)))
+    dbsession.execute(sa.update(ConversationParticipant).where(
+        ConversationParticipant.person_id == old.id, ConversationParticipant.conversation_id.not_in(taken))
+        .values(person_id=new.id), execution_options={"synchronize_session": False})
