@@ -22,6 +22,35 @@ import sqlalchemy as sa
 
 from core.testing import PostgresDatabases, SqliteDatabases, free_port, sign_in, sign_up
 
+def make_federation_package_importable() -> None:
+    """The PyPI `federation` package (our independent peer) imports Django settings at import time
+    but does not depend on Django, and falls back to its defaults when Django is unconfigured.
+    Without Django installed, an empty stand-in module gives it exactly that fallback."""
+    try:
+        import django  # noqa: F401
+        return
+    except ImportError:
+        pass
+    import types
+
+    class ImproperlyConfigured(Exception):
+        pass
+
+    class Unconfigured:
+        def __getattr__(self, name):
+            raise ImproperlyConfigured(f"no Django settings ({name})")
+
+    modules = {name: types.ModuleType(name) for name in ("django", "django.conf", "django.core",
+                                                          "django.core.exceptions")}
+    modules["django.conf"].settings = Unconfigured()
+    modules["django.core.exceptions"].ImproperlyConfigured = ImproperlyConfigured
+    modules["django"].conf, modules["django"].core = modules["django.conf"], modules["django.core"]
+    modules["django.core"].exceptions = modules["django.core.exceptions"]
+    sys.modules.update(modules)
+
+
+make_federation_package_importable()
+
 SEEDPOD = Path(sys.executable).with_name("seedpod")  # the console script next to this Python
 PASSWORD = "correct horse battery"
 
@@ -273,3 +302,13 @@ def start_pod(request, tmp_path, database_url, extra_database):
 def two_pods(start_pod):
     """Pods A and B, each in its own process with its own database and in-process jobs."""
     return start_pod("a"), start_pod("b")
+
+
+@pytest.fixture
+def fake_peer():
+    """A diaspora* peer that is not Seedpod (see fake_peer.py), serving on a loopback port."""
+    from .fake_peer import FakePeer
+
+    peer = FakePeer().start()
+    yield peer
+    peer.stop()
