@@ -14,6 +14,7 @@ from ..accounts.keys import new_guid
 from ..admin.models import Report
 from ..aspects.services import is_blocked
 from ..db import utcnow
+from ..events import record
 from ..notifications.models import Notification
 from .models import (RESHARE, Comment, HiddenPost, Like, Mention, MutedPost, Poll, PollAnswer,
                      PollParticipation, Post)
@@ -76,16 +77,20 @@ class InteractionService:
                 notify_about(self.dbsession, post, kind="also_commented", recipient_id=other,
                              actor_id=actor, target_type="Post", target_id=post.id, enqueue=enqueue)
         self.dbsession.flush()
+        record(self.dbsession, "comment_created", {"comment_id": comment.id}, enqueue)
         return comment
 
-    def delete_comment(self, user, comment: Comment) -> None:
+    def delete_comment(self, user, comment: Comment, enqueue=None) -> None:
         post = comment.post
         if user.person.id not in (comment.author_id, post.author_id):
             raise PostError("Only the comment's author or the post's author can delete it.", status=403)
+        gone = {"guid": comment.guid, "author_id": comment.author_id, "post_guid": post.guid,
+                "deleted_by_id": user.person.id}
         self._drop_notifications("Comment", [comment.id])
         self.dbsession.delete(comment)
         post.comments_count = max((post.comments_count or 0) - 1, 0)
         self.dbsession.flush()
+        record(self.dbsession, "comment_deleted", gone, enqueue)
 
     # --- likes ------------------------------------------------------------------
 
@@ -102,10 +107,11 @@ class InteractionService:
         if post.author.user_id is not None:
             notify_about(self.dbsession, post, kind="liked", recipient_id=post.author.user_id,
                          actor_id=user.person.id, target_type="Post", target_id=post.id, enqueue=enqueue)
+        record(self.dbsession, "like_created", {"like_id": like.id}, enqueue)
         return like
 
-    def unlike_post(self, user, post: Post) -> None:
-        self._unlike(self._like_of(user, post_id=post.id), post)
+    def unlike_post(self, user, post: Post, enqueue=None) -> None:
+        self._unlike(self._like_of(user, post_id=post.id), post, post, enqueue)
 
     def like_comment(self, user, comment: Comment, enqueue=None) -> Like:
         post = comment.post
@@ -121,18 +127,23 @@ class InteractionService:
         if comment.author.user_id is not None:
             notify_about(self.dbsession, post, kind="liked_comment", recipient_id=comment.author.user_id,
                          actor_id=user.person.id, target_type="Comment", target_id=comment.id, enqueue=enqueue)
+        record(self.dbsession, "like_created", {"like_id": like.id}, enqueue)
         return like
 
-    def unlike_comment(self, user, comment: Comment) -> None:
-        self._unlike(self._like_of(user, comment_id=comment.id), comment)
+    def unlike_comment(self, user, comment: Comment, enqueue=None) -> None:
+        self._unlike(self._like_of(user, comment_id=comment.id), comment, comment.post, enqueue)
 
-    def _unlike(self, like: Like | None, liked) -> None:
-        """Take ``like`` back from ``liked`` (a post or a comment, which counts its likes)."""
+    def _unlike(self, like: Like | None, liked, post: Post, enqueue=None) -> None:
+        """Take ``like`` back from ``liked`` (a post or a comment, which counts its likes; ``post``
+        is the liked post or the liked comment's post)."""
         if like is None:
             raise PostError("You don't like this yet.")
+        gone = {"guid": like.guid, "author_id": like.author_id, "target_type": like.target_type,
+                "post_guid": post.guid}
         self.dbsession.delete(like)
         liked.likes_count = max((liked.likes_count or 0) - 1, 0)
         self.dbsession.flush()
+        record(self.dbsession, "like_deleted", gone, enqueue)
 
     def _like_of(self, user, post_id=None, comment_id=None) -> Like | None:
         column, value = (Like.post_id, post_id) if post_id is not None else (Like.comment_id, comment_id)
@@ -169,11 +180,12 @@ class InteractionService:
         if root.author.user_id is not None:
             notify_about(self.dbsession, root, kind="reshared", recipient_id=root.author.user_id,
                          actor_id=user.person.id, target_type="Post", target_id=root.id, enqueue=enqueue)
+        record(self.dbsession, "post_published", {"post_id": reshare.id}, enqueue)
         return reshare
 
     # --- polls ------------------------------------------------------------------
 
-    def vote(self, user, post: Post, answer_id) -> PollParticipation:
+    def vote(self, user, post: Post, answer_id, enqueue=None) -> PollParticipation:
         poll = self.dbsession.scalar(sa.select(Poll).where(Poll.post_id == post.id))
         if poll is None:
             raise PostError("This post has no poll.", status=404)
@@ -191,6 +203,7 @@ class InteractionService:
         answer.vote_count = (answer.vote_count or 0) + 1
         self.dbsession.flush()
         participate(self.dbsession, user.person.id, post.id)
+        record(self.dbsession, "poll_voted", {"poll_participation_id": vote.id}, enqueue)
         return vote
 
     def vote_of(self, user, poll: Poll) -> PollParticipation | None:
@@ -231,11 +244,14 @@ class InteractionService:
 
     # --- deleting a post --------------------------------------------------------
 
-    def delete(self, user, post: Post) -> None:
+    def delete(self, user, post: Post, enqueue=None) -> None:
         """The author deletes the post; comments, likes, photos and the rest go with it."""
         if post.author_id != user.person.id:
             raise PostError("You can only delete your own posts.", status=403)
         from .photos import PhotoService
+
+        # What others need to take it back, kept before the row is gone.
+        gone = {"guid": post.guid, "author_id": post.author_id, "type": post.type, "public": bool(post.public)}
 
         if post.is_reshare and post.root is not None:
             post.root.reshares_count = max((post.root.reshares_count or 0) - 1, 0)
@@ -248,6 +264,7 @@ class InteractionService:
         self._drop_notifications("Post", [post.id])
         self.dbsession.delete(post)
         self.dbsession.flush()
+        record(self.dbsession, "post_deleted", gone, enqueue)
 
     def _drop_notifications(self, target_type: str, ids: list[int]) -> None:
         if ids:

@@ -11,6 +11,7 @@ from ..accounts.keys import new_guid
 from ..accounts.models import Person
 from ..aspects.models import Aspect, AspectMembership, Contact
 from ..db import utcnow
+from ..events import record
 from ..notifications.services import notify
 from .models import (AspectVisibility, Mention, MutedPost, Participation, Poll, PollAnswer, Post,
                      ShareVisibility, Tag, Tagging)
@@ -132,6 +133,7 @@ class PostService:
         self._tag(post)
         self._mention(post, user, enqueue)
         self.dbsession.flush()
+        record(self.dbsession, "post_published", {"post_id": post.id}, enqueue)
         return post
 
     def _audience(self, user, visibility: str, raw_ids) -> list[Aspect] | None:

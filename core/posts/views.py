@@ -157,7 +157,7 @@ def delete_comment(request):
     comment = comment_or_404(request)
     post = comment.post
     try:
-        interactions(request).delete_comment(request.user, comment)
+        interactions(request).delete_comment(request.user, comment, enqueue=request.enqueue)
     except PostError as exc:
         return refused(request, exc)
     request.session.flash("The comment is deleted.")
@@ -182,7 +182,7 @@ def like(request):
 
 @view_config(route_name="post_unlike", request_method="POST", permission="use")
 def unlike(request):
-    return act(request, lambda s, u, p: s.unlike_post(u, p))
+    return act(request, lambda s, u, p: s.unlike_post(u, p, enqueue=request.enqueue))
 
 
 @view_config(route_name="comment_like", request_method="POST", permission="use")
@@ -192,7 +192,7 @@ def like_comment(request):
 
 @view_config(route_name="comment_unlike", request_method="POST", permission="use")
 def unlike_comment(request):
-    return act(request, lambda s, u, c: s.unlike_comment(u, c), comment_or_404, "#comments")
+    return act(request, lambda s, u, c: s.unlike_comment(u, c, enqueue=request.enqueue), comment_or_404, "#comments")
 
 
 @view_config(route_name="post_reshare", request_method="POST", permission="use")
@@ -209,7 +209,8 @@ def reshare(request):
 
 @view_config(route_name="post_vote", request_method="POST", permission="use")
 def vote(request):
-    return act(request, lambda s, u, p: s.vote(u, p, request.POST.get("answer_id")), anchor="#poll")
+    return act(request, lambda s, u, p: s.vote(u, p, request.POST.get("answer_id"), enqueue=request.enqueue),
+               anchor="#poll")
 
 
 @view_config(route_name="post_hide", request_method="POST", permission="use")
@@ -233,7 +234,7 @@ def mute(request):
 def delete_post(request):
     post = post_or_404(request)
     try:
-        interactions(request).delete(request.user, post)
+        interactions(request).delete(request.user, post, enqueue=request.enqueue)
     except PostError as exc:
         return refused(request, exc)
     request.session.flash("Your post is deleted.")
