@@ -160,6 +160,38 @@ def on_startup(pod):
     """
 
 
+# --- federation: discovery and outbound HTTP ---------------------------------------------
+
+@hookspec(firstresult=True)
+def http_transport_for(url, purpose, pod):
+    """A transport for one outbound request of the pod, or None for the default.
+
+    Every request another pod gets from us (WebFinger, hCard, fetch, delivery, NodeInfo)
+    goes through :mod:`core.federation.http`, which asks this hook before each request and
+    each redirect hop. ``url`` is the full URL, ``purpose`` says why (``"webfinger"``,
+    ``"hcard"``, ``"fetch"``, ``"deliver"``, ``"nodeinfo"``). Return a
+    ``requests.adapters.BaseAdapter`` (mounted for that URL's origin) or a
+    ``requests.Session``-like object whose ``request(method, url, **kwargs)`` carries the
+    request itself (e.g. through a SOCKS proxy for ``.onion`` hosts). A returned transport
+    decides where the connection goes, so the private-address check is then its
+    responsibility; the https rule, timeouts, size limit and redirect limit still apply.
+    Return None to leave the URL to the next plugin and finally to core's direct transport.
+    """
+
+
+@hookspec(firstresult=True)
+def remote_person_for(diaspora_id, dbsession, pod):
+    """The Person with this diaspora ID on another pod, looked up over the network if needed.
+
+    Domain packages (people search, mentions) call this instead of importing federation.
+    ``diaspora_id`` is what the user typed (``alice@example.org``, maybe with ``acct:``);
+    ``dbsession`` is the caller's session, in which a newly discovered Person is added.
+    Return a ``core.accounts.models.Person`` or None when nobody could be found. Core's
+    ``trylast`` implementation (in ``core.federation.hooks``) runs WebFinger and hCard
+    discovery and answers None when it fails.
+    """
+
+
 # --- events (core/events): what local users did, after commit ---------------------
 
 @hookspec

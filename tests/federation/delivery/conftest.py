@@ -147,3 +147,44 @@ def run_job(pod, fn, *args) -> None:
     """Send one job and run the in-process broker until everything queued is done."""
     pod.jobs.send(fn, *args)
     pod.jobs.drain()
+
+
+def add_post(dbsession, author_id: int, text: str = "hello", public: bool = True, aspect_ids=(), **values):
+    """A post row as PostService leaves it (with its AspectVisibility rows when limited)."""
+    from core.posts.models import AspectVisibility, Post
+
+    post = Post(guid=new_guid(), author_id=author_id, public=public, text=text, **values)
+    dbsession.add(post)
+    dbsession.flush()
+    for aspect_id in aspect_ids:
+        dbsession.add(AspectVisibility(post_id=post.id, aspect_id=aspect_id))
+    dbsession.flush()
+    return post
+
+
+def add_contact(dbsession, user_id: int, person, aspect=None, sharing=False, receiving=None):
+    """``person`` in the user's contacts, in ``aspect`` (a name) when given."""
+    from core.aspects.models import Aspect, AspectMembership, Contact
+
+    contact = Contact(user_id=user_id, person_id=person.id, sharing=sharing,
+                      receiving=bool(aspect) if receiving is None else receiving)
+    dbsession.add(contact)
+    dbsession.flush()
+    if aspect:
+        aspect_id = dbsession.scalar(sa.select(Aspect.id).where(Aspect.user_id == user_id, Aspect.name == aspect))
+        dbsession.add(AspectMembership(aspect_id=aspect_id, contact_id=contact.id))
+        dbsession.flush()
+    return contact
+
+
+def aspect_id(dbsession, user_id: int, name: str) -> int:
+    from core.aspects.models import Aspect
+
+    return dbsession.scalar(sa.select(Aspect.id).where(Aspect.user_id == user_id, Aspect.name == name))
+
+
+def event(name: str, **payload):
+    """An EventData as the dispatcher hands it to the on_* hooks."""
+    from core.events import EventData
+
+    return EventData(id=next(_counter) + 1, name=name, payload=payload, created_at=dt.datetime.now(dt.timezone.utc))

@@ -1,0 +1,195 @@
+"""Finding people on other pods: WebFinger, then hCard, then a cached Person (PROTOCOL.md §4).
+
+A remote person is stored the way diaspora* stores one after discovery: the Person with the
+hCard's guid and public key, its Pod (from seed_location, host and port only, §5.4) and a
+Profile with the names, the three avatar URLs and the searchable flag. The key is never
+replaced afterwards (§3: key rotation is not a thing in diaspora*); a stale profile is read
+again, and when that fails the cached person is kept.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from urllib.parse import quote, urljoin, urlsplit
+
+import sqlalchemy as sa
+from sqlalchemy.orm import object_session
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from ..accounts.models import Person, Profile
+from ..db import utcnow
+from . import http
+from .documents import HCard, WebFinger, host_of, normalize_diaspora_id, parse_hcard, parse_webfinger, valid_diaspora_id
+from .errors import DiscoveryError, ProtocolError
+from .models import Pod
+
+log = logging.getLogger(__name__)
+
+JRD_ACCEPT = "application/jrd+json, application/json;q=0.9"
+HCARD_ACCEPT = "text/html, application/xhtml+xml;q=0.9"
+
+
+# --- no network ------------------------------------------------------------------------
+
+def known_person(dbsession, diaspora_id: str) -> Person | None:
+    """The local or cached remote person with this diaspora ID (normalised), without asking anyone."""
+    return dbsession.scalar(sa.select(Person).where(Person.diaspora_id == normalize_diaspora_id(diaspora_id)))
+
+
+def pod_row(dbsession, host: str, https: bool) -> Pod:
+    """The Pod row of ``host[:port]`` (lower-cased), created if new. A pod seen on https once
+    stays https (§5.4)."""
+    host = host.strip().lower()
+    found = dbsession.scalar(sa.select(Pod).where(Pod.host == host))
+    if found is None:
+        found = Pod(host=host, https=bool(https))
+        dbsession.add(found)
+        dbsession.flush()
+    elif https and not found.https:
+        found.https = True
+    return found
+
+
+def person_base_url(person: Person) -> str:
+    """``scheme://host[:port]`` of a remote person's pod, where its federation endpoints live."""
+    if person.pod_id is None:
+        raise DiscoveryError(f"{person.diaspora_id} has no known pod")
+    pod = object_session(person).get(Pod, person.pod_id)
+    return pod.base_url
+
+
+def normalize_public_key(pem: str) -> str:
+    """The RSA key of an hCard as SPKI PEM, whichever of SPKI or PKCS#1 it was published as."""
+    try:
+        key = serialization.load_pem_public_key(pem.strip().encode("ascii"))
+    except (ValueError, UnicodeEncodeError, TypeError) as exc:
+        raise DiscoveryError(f"hCard public key cannot be read: {exc}") from None
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise DiscoveryError("hCard public key is not an RSA key")
+    return key.public_bytes(serialization.Encoding.PEM,
+                            serialization.PublicFormat.SubjectPublicKeyInfo).decode("ascii")
+
+
+# --- the network -----------------------------------------------------------------------
+
+def webfinger_urls(pod, diaspora_id: str) -> list[str]:
+    """Where to ask: https, then plain http only when the pod allows http (development)."""
+    query = "resource=" + quote(f"acct:{diaspora_id}", safe=":@")
+    host = host_of(diaspora_id)
+    urls = [f"https://{host}/.well-known/webfinger?{query}"]
+    if pod.settings["federation.allow_http"]:
+        urls.append(f"http://{host}/.well-known/webfinger?{query}")
+    return urls
+
+
+def fetch_webfinger(pod, diaspora_id: str) -> WebFinger:
+    failures = []
+    for url in webfinger_urls(pod, diaspora_id):
+        try:
+            answer = http.get(pod, url, purpose="webfinger", accept=JRD_ACCEPT)
+        except http.RequestFailed as exc:
+            failures.append(str(exc))
+            continue
+        webfinger = parse_webfinger(answer.body)
+        if webfinger.diaspora_id != diaspora_id:
+            raise DiscoveryError(f"WebFinger for {diaspora_id} answered for {webfinger.subject!r}")
+        return webfinger
+    raise DiscoveryError(f"WebFinger for {diaspora_id} failed: {'; '.join(failures)}")
+
+
+def fetch_hcard(pod, webfinger: WebFinger) -> HCard:
+    try:
+        answer = http.get(pod, webfinger.hcard_url, purpose="hcard", accept=HCARD_ACCEPT)
+    except http.RequestFailed as exc:
+        raise DiscoveryError(f"hCard of {webfinger.diaspora_id} failed: {exc}") from None
+    return parse_hcard(answer.body)
+
+
+def discover(pod, diaspora_id: str) -> tuple[WebFinger, HCard]:
+    """WebFinger then hCard for a normalised, valid diaspora ID; DiscoveryError on any failure."""
+    webfinger = fetch_webfinger(pod, diaspora_id)
+    return webfinger, fetch_hcard(pod, webfinger)
+
+
+def seed_pod(dbsession, webfinger: WebFinger) -> Pod:
+    parts = urlsplit(webfinger.seed_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise DiscoveryError(f"seed_location {webfinger.seed_url!r} is not an http(s) URL")
+    return pod_row(dbsession, parts.netloc.rsplit("@", 1)[-1], parts.scheme == "https")
+
+
+def _apply_profile(profile: Profile, card: HCard, base_url: str) -> None:
+    """What diaspora* keeps of an hCard: first and last name, the avatars and searchable;
+    relative avatar paths (``/assets/...``) are made absolute on the person's pod."""
+    profile.first_name = card.first_name or ""
+    profile.last_name = card.last_name or ""
+    profile.image_url = urljoin(base_url + "/", card.photo_large)
+    profile.image_url_medium = urljoin(base_url + "/", card.photo_medium)
+    profile.image_url_small = urljoin(base_url + "/", card.photo_small)
+    profile.searchable = card.searchable
+
+
+def _create(dbsession, pod, diaspora_id: str) -> Person:
+    webfinger, card = discover(pod, diaspora_id)
+    key = normalize_public_key(card.public_key)
+    clash = dbsession.scalar(sa.select(Person).where(Person.guid == card.guid))
+    if clash is not None:
+        raise DiscoveryError(f"hCard of {diaspora_id} claims guid {card.guid}, which belongs to {clash.diaspora_id}")
+    home = seed_pod(dbsession, webfinger)
+    person = Person(guid=card.guid, diaspora_id=diaspora_id, public_key_pem=key, pod_id=home.id,
+                    fetched_at=utcnow())
+    person.profile = Profile()
+    _apply_profile(person.profile, card, home.base_url)
+    dbsession.add(person)
+    dbsession.flush()
+    log.info("discovered %s (guid %s) on %s", diaspora_id, card.guid, home.host)
+    return person
+
+
+def _refresh(dbsession, pod, person: Person) -> None:
+    """Read a remote person's profile again; a failure is logged and the cached data kept."""
+    try:
+        webfinger, card = discover(pod, person.diaspora_id)
+        if card.guid != person.guid:
+            raise DiscoveryError(f"hCard of {person.diaspora_id} now claims guid {card.guid}, "
+                                 f"not {person.guid}")
+        home = seed_pod(dbsession, webfinger)
+    except ProtocolError as exc:
+        log.warning("kept the cached profile of %s: refreshing it failed: %s", person.diaspora_id, exc)
+        return
+    if person.profile is None:
+        person.profile = Profile()
+    _apply_profile(person.profile, card, home.base_url)
+    person.pod_id = home.id
+    person.fetched_at = utcnow()
+    dbsession.flush()
+
+
+def _stale(pod, person: Person) -> bool:
+    if person.fetched_at is None:
+        return True
+    return utcnow() - person.fetched_at > dt.timedelta(days=pod.settings["federation.profile_refresh_days"])
+
+
+def find_or_fetch_person(dbsession, pod, diaspora_id: str, *, refresh: bool = False) -> Person:
+    """The person with this diaspora ID: local, cached (read again when stale or when
+    ``refresh``), or discovered now and stored. Raises DiscoveryError with the reason."""
+    wanted = normalize_diaspora_id(diaspora_id)
+    if not valid_diaspora_id(wanted):
+        raise DiscoveryError(f"{diaspora_id!r} is not a diaspora* ID")
+    person = known_person(dbsession, wanted)
+    if person is not None:
+        if not person.local and (refresh or _stale(pod, person)):
+            _refresh(dbsession, pod, person)
+        return person
+    if host_of(wanted) == pod.host.lower():
+        raise DiscoveryError(f"{wanted} is not a user of this pod")
+    try:
+        return _create(dbsession, pod, wanted)
+    except DiscoveryError as exc:
+        log.warning("discovery of %s failed: %s", wanted, exc)
+        raise
+    except ProtocolError as exc:  # anything else of the documents' parsing
+        log.warning("discovery of %s failed: %s", wanted, exc)
+        raise DiscoveryError(str(exc)) from None
