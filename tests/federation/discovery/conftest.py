@@ -13,8 +13,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from core.federation.documents import HCard, WebFinger, hcard_html, pretty_json, webfinger_jrd
 from core.testing import free_port
@@ -94,13 +92,3 @@ def remote_pod():
     yield fake
     fake.close()
 
-
-def pkcs1_pem(spki_pem: str) -> str:
-    key = serialization.load_pem_public_key(spki_pem.encode())
-    return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.PKCS1).decode()
-
-
-def new_public_pem() -> str:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
-    return key.public_key().public_bytes(serialization.Encoding.PEM,
-                                         serialization.PublicFormat.SubjectPublicKeyInfo).decode()
