@@ -15,7 +15,7 @@ from lxml import etree
 
 from .entity_types import (
     BOOLEAN, DATE, DEFAULTED, GUID, ID, INTEGER, NESTED, NESTED_LIST, OPTIONAL, RELAYABLE_PARENT_TYPES,
-    RELAYABLES, REQUIRED, SIGNATURE, SPECS, STRING, TIMESTAMP, Spec, is_diaspora_id, is_guid,
+    RELAYABLES, REQUIRED, SIGNATURE, SPECS, TIMESTAMP, Spec, is_diaspora_id, is_guid,
 )
 from .envelope import b64_decode_lenient, b64_encode, rsa_sign, rsa_verify
 from .errors import EntityError, ProtocolError, SignatureError
