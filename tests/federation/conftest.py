@@ -26,12 +26,11 @@ def make_federation_package_importable() -> None:
     """The PyPI `federation` package (our independent peer) imports Django settings at import time
     but does not depend on Django, and falls back to its defaults when Django is unconfigured.
     Without Django installed, an empty stand-in module gives it exactly that fallback."""
-    try:
-        import django  # noqa: F401
-        return
-    except ImportError:
-        pass
+    import importlib.util
     import types
+
+    if "django" in sys.modules or importlib.util.find_spec("django") is not None:
+        return
 
     class ImproperlyConfigured(Exception):
         pass
@@ -70,6 +69,20 @@ def wait_until(condition, timeout: float = 30, interval: float = 0.2, what: str 
 def clean_environ() -> dict:
     """This environment without SEEDPOD_*: each pod reads only its own ini file."""
     return {k: v for k, v in os.environ.items() if not k.startswith("SEEDPOD_")}
+
+
+def stop_process(process: subprocess.Popen | None, sig: int = signal.SIGTERM) -> int | None:
+    """Stop one process we started (SIGTERM is a clean stop, SIGKILL a crash); its exit code."""
+    if process is None:
+        return None
+    if process.poll() is None:
+        process.send_signal(sig)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+    return process.returncode
 
 
 INI = """\
@@ -119,6 +132,7 @@ class PodProcess:
         self.log = folder / "pod.log"
         self.ini = folder / "pod.ini"
         self.process: subprocess.Popen | None = None
+        self.others: list[subprocess.Popen] = []  # workers and the like, stopped with the pod
         self._engine = None
         values = {
             "environment": "development",
@@ -154,12 +168,15 @@ class PodProcess:
     def spawn(self, *args: str) -> subprocess.Popen:
         """Another `seedpod` process of this pod (a worker, say), logging into the pod's log."""
         with open(self.log, "ab") as out:
-            return subprocess.Popen([str(SEEDPOD), "--config", str(self.ini), *args], cwd=self.folder,
-                                    env=clean_environ(), stdout=out, stderr=subprocess.STDOUT)
+            process = subprocess.Popen([str(SEEDPOD), "--config", str(self.ini), *args], cwd=self.folder,
+                                       env=clean_environ(), stdout=out, stderr=subprocess.STDOUT)
+        self.others.append(process)
+        return process
 
     def start(self, timeout: float = 60) -> "PodProcess":
         assert SEEDPOD.is_file(), f"the seedpod console script is not installed at {SEEDPOD}"
         self.process = self.spawn("serve", "--port", str(self.port))
+        self.others.remove(self.process)
 
         def answers():
             if self.process.poll() is not None:
@@ -175,16 +192,7 @@ class PodProcess:
     def stop(self, sig: int = signal.SIGTERM) -> int | None:
         """Stop the web process (SIGTERM is a clean stop, SIGKILL a crash)."""
         process, self.process = self.process, None
-        if process is None:
-            return None
-        if process.poll() is None:
-            process.send_signal(sig)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
-        return process.returncode
+        return stop_process(process, sig)
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else "(no log)"
@@ -239,6 +247,8 @@ class PodProcess:
 
     def close(self) -> None:
         self.stop()
+        for process in self.others:
+            stop_process(process)
         if self._engine is not None:
             self._engine.dispose()
 

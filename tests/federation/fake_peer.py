@@ -15,6 +15,7 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
 from cryptography.hazmat.primitives import serialization
@@ -57,6 +58,16 @@ class PeerPerson:
         from federation.types import UserType
 
         return UserType(id=self.handle, handle=self.handle, guid=self.guid, private_key=self.private_key_pem)
+
+
+class Arrival(NamedTuple):
+    """One entity that reached the peer, as the peer read it (a tuple, so e[1] is the type)."""
+
+    route: str  # "public" or "private"
+    type: str
+    guid: str | None
+    author: str | None
+    answered: int | None
 
 
 @dataclass
@@ -192,9 +203,9 @@ class FakePeer:
 
     # --- reading what arrived ------------------------------------------------------------
 
-    def entities(self, answered_only: bool = True) -> list:
-        """(route, entity type, guid, author) of each payload received, decrypted when private,
-        read with the federation package; in arrival order."""
+    def entities(self, answered_only: bool = True) -> list[Arrival]:
+        """Each payload received (only those answered 202 unless ``answered_only`` is false),
+        decrypted when private and read with the federation package; in arrival order."""
         from federation.protocols.diaspora.encrypted import EncryptedPayload
         from federation.protocols.diaspora.magic_envelope import MagicEnvelope
         from Crypto.PublicKey import RSA
@@ -214,6 +225,6 @@ class FakePeer:
                 envelope.author_handle = MagicEnvelope.get_sender(doc)
                 envelope.message = envelope.message_from_doc()
             entity = etree.fromstring(envelope.message)
-            found.append(("public" if item.path == "/receive/public" else "private", entity.tag,
-                          entity.findtext("guid"), entity.findtext("author")))
+            found.append(Arrival("public" if item.path == "/receive/public" else "private", entity.tag,
+                                 entity.findtext("guid"), entity.findtext("author"), item.answered))
         return found
