@@ -14,7 +14,10 @@ from urllib.parse import quote
 
 from . import http
 from .discovery import find_or_fetch_person, person_base_url
+from .entities import parse_entity
+from .envelope import read_envelope, verify_envelope
 from .errors import EntityError, FetchError, ProtocolError
+from .inbox import PUBLIC, receive_entity
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +40,6 @@ def fetch_entity(dbsession, pod, type: str, guid: str, author_id: str, *, enqueu
     ``core.federation.http`` errors when the request fails, DiscoveryError when the author
     can't be found, and whatever the checks raise for a bad envelope or entity.
     """
-    from .entities import parse_entity
-    from .envelope import read_envelope, verify_envelope
-    from .inbox import PUBLIC, receive_entity
-
     key = (type, guid)
     under_way = _fetching.get()
     if key in under_way or (fetching is not None and key in fetching):

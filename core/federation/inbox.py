@@ -20,8 +20,13 @@ from sqlalchemy.orm import Session
 
 from ..accounts.models import Person, User
 from ..db import utcnow
+from .discovery import find_or_fetch_person
+from .entities import RELAYABLES, check_public, parse_entity
+from .envelope import decrypt, read_envelope, verify_envelope
 from .errors import AuthorizationError, DiscoveryError, ProtocolError
 from .models import DONE, PENDING, REJECTED, InboxItem
+from .receivers import applier_for
+from .receivers.common import Retry
 
 log = logging.getLogger(__name__)
 
@@ -35,14 +40,6 @@ RETRY_BASE_SECONDS = 60
 # A stored item nobody processed within this time is picked up by the sweep.
 SWEEP_GRACE = dt.timedelta(minutes=2)
 SWEEP_BATCH = 500
-
-# Entities with a `public` property that must be true on the public route (§6.3).
-MUST_BE_PUBLIC = frozenset({"status_message", "photo", "profile"})
-EXTENDED_PROFILE = ("bio", "birthday", "gender", "location")
-
-
-class Retry(Exception):
-    """Processing can't finish now (a peer is unreachable); try the item again later."""
 
 
 # --- storing what arrives ---------------------------------------------------------------------
@@ -156,10 +153,6 @@ def _retry_later(item: InboxItem, reason: str) -> None:
 
 
 def _open_and_apply(ctx, item: InboxItem, learned: Learned) -> None:
-    from .discovery import find_or_fetch_person
-    from .entities import parse_entity
-    from .envelope import decrypt, read_envelope, verify_envelope
-
     dbsession = ctx.dbsession
     recipient = None
     xml = item.body
@@ -206,17 +199,6 @@ class Receipt:
     fetching: set = field(default_factory=set)
 
 
-def check_public(entity, route: str) -> None:
-    """On the public route an entity with a `public` flag must be public (§6.3), except a
-    profile that carries no extended fields."""
-    if route != PUBLIC or entity.type not in MUST_BE_PUBLIC or entity.get("public") is True:
-        return
-    if entity.type == "profile" and all(entity.get(name) in (None, "") for name in EXTENDED_PROFILE):
-        return
-    raise AuthorizationError(f"{entity.type} {_guid_of(entity) or entity.get('author')} is not public "
-                             "but came on the public route")
-
-
 def check_sender_is_author(entity, sender: str) -> None:
     """The default rule of §6.3: the signer wrote the entity."""
     author = entity.get("author")
@@ -231,12 +213,9 @@ def receive_entity(ctx_like, entity, sender: str, route: str, recipient_user: Us
     Relayables and retractions are authorized by their appliers, which know the parent or
     target; everything else must be signed by its author.
     """
-    from .discovery import find_or_fetch_person
-    from .entities import RELAYABLES
-    from .receivers import applier_for
-
     apply = applier_for(entity.type)
-    check_public(entity, route)
+    if route == PUBLIC:
+        check_public(entity)
     if entity.type not in RELAYABLES and entity.type != "retraction":
         check_sender_is_author(entity, sender)
     if sender_person is None:

@@ -8,19 +8,23 @@ import sqlalchemy as sa
 from ...accounts.models import Person
 from ...aspects.models import AspectMembership, Contact
 from ...posts.models import AspectVisibility, Post
+from .. import delivery
+from ..discovery import find_or_fetch_person
 from ..errors import AuthorizationError, DiscoveryError, NotFound, ProtocolError
+from ..http import RequestFailed
 
 log = logging.getLogger(__name__)
 
 ANOTHER_AUTHOR = "guid belongs to another author"
 
 
+class Retry(Exception):
+    """Processing can't finish now (a peer is unreachable); the inbox tries the item again later."""
+
+
 def person(receipt, diaspora_id: str) -> Person:
     """The person behind ``diaspora_id`` (the sender without a lookup); discovery when unknown,
     and a lookup that fails now is retried later."""
-    from ..discovery import find_or_fetch_person
-    from ..inbox import Retry
-
     if diaspora_id == receipt.sender:
         return receipt.sender_person
     try:
@@ -49,8 +53,7 @@ def fetched(receipt, model, entity_type: str, guid: str, author_id: str):
     row = by_guid(receipt.dbsession, model, guid)
     if row is not None:
         return row
-    from ..fetcher import fetch_entity
-    from ..inbox import Retry
+    from ..fetcher import fetch_entity  # the fetcher applies what it gets through the inbox: import late
 
     try:
         fetch_entity(receipt.dbsession, receipt.pod, entity_type, guid, author_id,
@@ -67,8 +70,6 @@ def fetched(receipt, model, entity_type: str, guid: str, author_id: str):
 
 def _permanent(exc: Exception) -> bool:
     """A fetch answered with 404/410, or refused as invalid, will not work later either."""
-    from ..http import RequestFailed
-
     status = getattr(exc, "status", None)
     if status in (404, 410):
         return True
@@ -91,6 +92,4 @@ def relay(receipt, root: Post, entity) -> None:
     """The root author's pod passes an interaction on to everyone who got the root (§10.3)."""
     if root.author.user_id is None:
         return
-    from .. import delivery
-
     delivery.relay(receipt.dbsession, receipt.pod, root, entity, receipt.enqueue)

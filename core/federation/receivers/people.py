@@ -2,9 +2,6 @@
 (§9.16), closed accounts (§9.1) and moves (§9.2)."""
 from __future__ import annotations
 
-import base64
-import binascii
-
 import sqlalchemy as sa
 
 from ...accounts.models import Person, Profile
@@ -13,7 +10,8 @@ from ...conversations.models import ConversationParticipant
 from ...db import utcnow
 from ...notifications.services import notify
 from ...posts.models import Comment, Like, Mention, Participation, PollParticipation, Post
-from ..errors import AuthorizationError, EntityError, SignatureError
+from ..entities import migration_identities, verify_account_migration
+from ..errors import AuthorizationError, EntityError
 from .common import person
 from .retractions import DELETERS, delete_post
 
@@ -139,12 +137,7 @@ class _Blank:
 def account_migration(receipt, entity) -> Person:
     """A person moved to a new diaspora ID. We check the other identity's signature, take the
     new identity's profile, move our users' contacts over to it and close the old one."""
-    from ..entities import account_migration_signed_string
-    from ..envelope import rsa_verify
-
-    new_profile = entity.get("profile")
-    new_id = new_profile.get("author") if new_profile is not None else None
-    old_id = entity.get("old_identity") or entity.author
+    old_id, new_id, signer_id = migration_identities(entity)
     if not new_id or new_id == old_id:
         raise EntityError("account_migration: the new identity is missing or the same as the old one")
     if entity.author not in (old_id, new_id):
@@ -152,17 +145,10 @@ def account_migration(receipt, entity) -> Person:
     old, new = person(receipt, old_id), person(receipt, new_id)
     if old.user_id is not None or new.user_id is not None:
         raise AuthorizationError("account_migration of a local account")
-    signer = new if entity.author == old_id else old
-    try:
-        signature = base64.b64decode(entity.get("signature") or "", validate=True)
-    except (binascii.Error, ValueError):
-        raise SignatureError("account_migration: the signature is not base64") from None
-    message = account_migration_signed_string(old_id, new_id).encode("utf-8")
-    if not signature or not rsa_verify(signer.public_key_pem, signature, message):
-        raise SignatureError(f"account_migration: the signature of {signer.diaspora_id} does not verify")
+    verify_account_migration(entity, (new if signer_id == new_id else old).public_key_pem)
     if old.closed_at is not None:
         return new
-    apply_profile(receipt.dbsession, new, new_profile)
+    apply_profile(receipt.dbsession, new, entity.get("profile"))
     _move_contacts(receipt.dbsession, old, new)
     old.closed_at = utcnow()
     receipt.dbsession.flush()

@@ -14,7 +14,10 @@ from ...posts.models import (RESHARE, STATUS_MESSAGE, Mention, Photo, Poll, Poll
                              Tag, Tagging)
 from ...posts.rendering import extract_tags
 from ...posts.services import mentionable_people, notify_about, participate
+from .. import delivery
+from ..entities import make_entity
 from ..errors import AuthorizationError, EntityError, NotFound
+from ..models import Delivery
 from .common import ANOTHER_AUTHOR, by_guid, fetched, known
 
 log = logging.getLogger(__name__)
@@ -200,10 +203,6 @@ def participation_guid(pod, post: Post) -> str:
 
 def participate_back(receipt, post: Post) -> None:
     """Tell the author's pod we hold their public post, so it relays the interactions on it."""
-    from .. import delivery
-    from ..entities import make_entity
-    from ..models import Delivery
-
     if post.author.user_id is not None:
         return
     subscriber = pod_person(receipt.dbsession)

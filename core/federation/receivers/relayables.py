@@ -13,6 +13,7 @@ from ...aspects.services import is_blocked
 from ...db import utcnow
 from ...posts.models import Comment, Like, Mention, Participation, Poll, PollAnswer, PollParticipation, Post
 from ...posts.services import mentionable_people, notify_about, participate
+from ..entities import verify_relayable
 from ..errors import AuthorizationError, EntityError, NotFound
 from ..models import RelayableXml
 from .common import by_guid, fetched, known, may_see, person, relay
@@ -21,8 +22,6 @@ from .common import by_guid, fetched, known, may_see, person, relay
 def _authorize(receipt, entity, root: Post, what: str) -> Person:
     """§6.3 for relayables, the author's signature (§10.2), and who may interact with ``root``.
     Returns the relayable's author."""
-    from ..entities import verify_relayable
-
     root_author = root.author.diaspora_id
     local_root = root.author.user_id is not None
     if receipt.sender != root_author and not (receipt.sender == entity.author and local_root):
