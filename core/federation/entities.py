@@ -118,7 +118,8 @@ def _scalar_text(kind: str, value) -> str:
     return sanitize_text(str(value))
 
 
-_PYTHON_TYPES = {BOOLEAN: bool, INTEGER: int, TIMESTAMP: dt.datetime, DATE: dt.date}
+_PYTHON_TYPES = {BOOLEAN: (bool, "a boolean"), INTEGER: (int, "an integer"),
+                 TIMESTAMP: (dt.datetime, "a datetime"), DATE: (dt.date, "a date")}
 
 
 # --- the entity -------------------------------------------------------------------------------
@@ -308,8 +309,7 @@ def _validate(entity: Entity, path: str = "") -> None:
     for name in entity._missing:
         raise EntityError(f"{path}: missing required property {name}")
     for name, text in entity._invalid.items():
-        kind = spec.by_element.get(name) or next(p for p in spec.props if p.name == name)
-        raise EntityError(f"{path}: {name} is not a valid {kind.kind}: {text!r}")
+        raise EntityError(f"{path}: {name} is not a valid {spec.by_element[name].kind}: {text!r}")
 
     for prop in spec.props:
         value = entity.values.get(prop.name)
@@ -325,9 +325,9 @@ def _validate(entity: Entity, path: str = "") -> None:
             if prop.nonempty or (prop.req == REQUIRED and prop.kind in (ID, GUID)):
                 raise EntityError(f"{path}: {prop.name} must not be empty")
             continue
-        expected = _PYTHON_TYPES.get(prop.kind, str)
+        expected, described = _PYTHON_TYPES.get(prop.kind, (str, "a string"))
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-            raise EntityError(f"{path}: {prop.name} must be a {prop.kind}, not {type(value).__name__}")
+            raise EntityError(f"{path}: {prop.name} must be {described}, not {type(value).__name__}")
         if prop.kind == ID and not is_diaspora_id(value):
             raise EntityError(f"{path}: {prop.name} is not a valid diaspora ID: {value!r}")
         if prop.kind == GUID and not is_guid(value):
