@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ..accounts.models import Person, User
+from ..events import record
 from ..notifications.models import Notification, NotificationActor
 from ..notifications.services import notify
 from .models import ASPECT_NAME_MAX, Aspect, AspectMembership, Block, Contact
@@ -50,6 +51,11 @@ def shares_with(dbsession: Session, owner_user_id: int, viewer_person_id: int) -
         Contact.receiving.is_(True))) is not None
 
 
+def stance(dbsession: Session, user_id: int, person_id: int) -> tuple[bool, bool]:
+    """(sharing, blocking): whether the user shares with the person, and blocked them."""
+    return shares_with(dbsession, user_id, person_id), is_blocked(dbsession, user_id, person_id)
+
+
 def contact_for(dbsession: Session, user_id: int, person_id: int) -> Contact | None:
     return dbsession.scalar(sa.select(Contact).where(Contact.user_id == user_id, Contact.person_id == person_id))
 
@@ -75,6 +81,21 @@ def _drop_if_empty(dbsession: Session, contact: Contact | None) -> None:
 class AspectService:
     dbsession: Session
     pod: object
+
+    # -- what changed, for the contact_changed event -------------------------------------
+
+    def _stances(self, pairs) -> dict[tuple[int, int], tuple[bool, bool]]:
+        """The stance of each (user id, person id) before an action."""
+        return {pair: stance(self.dbsession, *pair) for pair in pairs}
+
+    def _record_changes(self, before: dict[tuple[int, int], tuple[bool, bool]], enqueue=None) -> None:
+        """A contact_changed event for each user whose stance towards the person really changed."""
+        self.dbsession.flush()
+        for (user_id, person_id), was in before.items():
+            sharing, blocking = stance(self.dbsession, user_id, person_id)
+            if (sharing, blocking) != was:
+                record(self.dbsession, "contact_changed", {"user_id": user_id, "person_id": person_id,
+                                                           "sharing": sharing, "blocking": blocking}, enqueue)
 
     # -- aspects -------------------------------------------------------------------------
 
@@ -140,12 +161,14 @@ class AspectService:
     def delete(self, user: User, aspect: Aspect, enqueue=None) -> None:
         """Delete the aspect; contacts left in no aspect are no longer shared with."""
         contact_ids = [m.contact_id for m in aspect.memberships]
+        before = self._stances((user.id, m.contact.person_id) for m in aspect.memberships)
         self.dbsession.delete(aspect)
         self.dbsession.flush()
         for contact_id in contact_ids:
             contact = self.dbsession.get(Contact, contact_id)
             if contact is not None and not self._member_aspect_ids(contact):
                 self._stop_sharing(user, contact)
+        self._record_changes(before, enqueue)
 
     # -- sharing -------------------------------------------------------------------------
 
@@ -156,7 +179,14 @@ class AspectService:
     def set_aspects(self, user: User, person: Person, aspect_ids, enqueue=None) -> Contact | None:
         """Put ``person`` in exactly the user's aspects ``aspect_ids`` ([] removes them from all).
 
-        Returns the user's Contact for the person (None once it's gone)."""
+        Returns the user's Contact for the person (None once it's gone). The person may be
+        remote: then only the user's side changes."""
+        before = self._stances([(user.id, person.id)])
+        contact = self._set_aspects(user, person, aspect_ids, enqueue)
+        self._record_changes(before, enqueue)
+        return contact
+
+    def _set_aspects(self, user: User, person: Person, aspect_ids, enqueue=None) -> Contact | None:
         if person.id == user.person.id:
             raise AspectError("You can't add yourself to your aspects.")
         wanted: set[int] = set()
@@ -220,10 +250,14 @@ class AspectService:
 
     # -- blocking ------------------------------------------------------------------------
 
-    def block(self, user: User, person: Person) -> Block:
+    def block(self, user: User, person: Person, enqueue=None) -> Block:
         """Block ``person``: sharing stops both ways and their notifications are marked read."""
         if person.id == user.person.id:
             raise AspectError("You can't block yourself.")
+        pairs = [(user.id, person.id)]
+        if person.user_id is not None:  # a local person stops sharing back: their stance changes too
+            pairs.append((person.user_id, user.person.id))
+        before = self._stances(pairs)
         block = self.dbsession.scalar(sa.select(Block).where(Block.user_id == user.id, Block.person_id == person.id))
         if block is None:
             block = Block(user_id=user.id, person_id=person.id)
@@ -246,11 +280,14 @@ class AspectService:
         self.dbsession.execute(sa.update(Notification).where(
             Notification.recipient_id == user.id, Notification.id.in_(from_them)).values(unread=False))
         self.dbsession.flush()
+        self._record_changes(before, enqueue)
         return block
 
-    def unblock(self, user: User, person: Person) -> None:
+    def unblock(self, user: User, person: Person, enqueue=None) -> None:
+        before = self._stances([(user.id, person.id)])
         self.dbsession.execute(sa.delete(Block).where(Block.user_id == user.id, Block.person_id == person.id))
         self.dbsession.flush()
+        self._record_changes(before, enqueue)
 
     def blocks(self, user: User) -> list[Block]:
         return list(self.dbsession.scalars(

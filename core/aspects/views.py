@@ -167,7 +167,7 @@ def block(request):
     if person is None:
         raise HTTPNotFound()
     try:
-        aspects(request).block(request.user, person)
+        aspects(request).block(request.user, person, enqueue=request.enqueue)
     except AspectError as exc:
         return failed(request, 400, {"page_title": "Not blocked", "message": exc.message})
     request.session.flash(f"You blocked {person.name}: you won't see their posts, and you no longer share "
@@ -180,7 +180,7 @@ def unblock(request):
     person = person_by_guid(request.dbsession, request.matchdict["guid"])
     if person is None:
         raise HTTPNotFound()
-    aspects(request).unblock(request.user, person)
+    aspects(request).unblock(request.user, person, enqueue=request.enqueue)
     request.session.flash(f"You unblocked {person.name}.")
     return HTTPSeeOther(location=back_to(request, request.route_url("person", guid=person.guid)))
 

@@ -16,6 +16,7 @@ from ..accounts.keys import new_guid
 from ..accounts.models import Person, User
 from ..aspects.models import Block, Contact
 from ..db import utcnow
+from ..events import record
 from ..notifications.services import mark_read_for_target, notify
 from ..streams.paging import DEFAULT_PER_PAGE, BadCursor, Cursor, Page, keyset
 from .models import SUBJECT_MAX, Conversation, ConversationParticipant, Message
@@ -92,11 +93,14 @@ class ConversationService:
         self.dbsession.add(conversation)
         self.dbsession.flush()
         self._add_message(user, conversation, text, enqueue)
+        record(self.dbsession, "conversation_started", {"conversation_id": conversation.id}, enqueue)
         return conversation
 
     def reply(self, user: User, conversation: Conversation, text: str, enqueue=None) -> Message:
         """A new message from a participant (callers find the conversation with ``of_participant``)."""
-        return self._add_message(user, conversation, self._text(text), enqueue)
+        message = self._add_message(user, conversation, self._text(text), enqueue)
+        record(self.dbsession, "message_sent", {"message_id": message.id}, enqueue)
+        return message
 
     def _add_message(self, user: User, conversation: Conversation, text: str, enqueue) -> Message:
         now = utcnow()

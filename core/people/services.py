@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from ..accounts.models import Person, Profile, User
 from ..aspects.models import Block, Contact
 from ..aspects.services import shares_with
+from ..events import record
 from ..posts.models import Post, Tag
 from ..posts.visibility import not_blocked, visible_to
 
@@ -118,6 +119,14 @@ def _birthday(raw: str) -> dt.date | None:
 class ProfileService:
     dbsession: Session
     pod: object
+    # People whose profile_updated this service (one request or job) already recorded: saving the
+    # profile form with a new avatar is one change for the people who get the profile.
+    _announced: set = field(default_factory=set, init=False, repr=False)
+
+    def _updated(self, user: User, enqueue) -> None:
+        if user.person.id not in self._announced:
+            self._announced.add(user.person.id)
+            record(self.dbsession, "profile_updated", {"person_id": user.person.id}, enqueue)
 
     def profile_of(self, user: User) -> Profile:
         person = user.person
@@ -126,7 +135,7 @@ class ProfileService:
             self.dbsession.flush()
         return person.profile
 
-    def update(self, user: User, form) -> Profile:
+    def update(self, user: User, form, enqueue=None) -> Profile:
         """Check every field first, then change them all at once (bad input changes nothing)."""
         values = {
             "first_name": _name(form.get("first_name", ""), "first_name", "first name"),
@@ -144,9 +153,10 @@ class ProfileService:
         for key, value in values.items():
             setattr(profile, key, value)
         self.dbsession.flush()
+        self._updated(user, enqueue)
         return profile
 
-    def set_avatar(self, user: User, photo, urls: dict) -> Profile:
+    def set_avatar(self, user: User, photo, urls: dict, enqueue=None) -> Profile:
         """Use an uploaded photo as the avatar: it becomes public, like every avatar."""
         photo.pending = False
         photo.public = True
@@ -156,6 +166,7 @@ class ProfileService:
         profile.image_url_medium = urls["thumb_medium"]
         profile.image_url_small = urls["thumb_small"]
         self.dbsession.flush()
+        self._updated(user, enqueue)
         return profile
 
 

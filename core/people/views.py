@@ -80,7 +80,7 @@ def profile_edit_form(request):
 def profile_edit(request):
     service = ProfileService(request.dbsession, request.registry.pod)
     try:
-        service.update(request.user, request.POST)
+        service.update(request.user, request.POST, enqueue=request.enqueue)
         upload = request.POST.get("avatar")
         if getattr(upload, "file", None) is not None and getattr(upload, "filename", ""):
             save_avatar(request, service, upload)
@@ -99,7 +99,7 @@ def save_avatar(request, service: ProfileService, upload) -> None:
             request.user, data, alt_text=f"{request.user.person.name}'s avatar")
     except photos.PhotoError as exc:
         raise ProfileError(exc.message, "avatar") from None
-    service.set_avatar(request.user, photo, photos.photo_urls(request, photo))
+    service.set_avatar(request.user, photo, photos.photo_urls(request, photo), enqueue=request.enqueue)
 
 
 # --- search -----------------------------------------------------------------------------
