@@ -128,7 +128,8 @@ class Entity:
     """One diaspora* entity: its type, typed values, unknown elements and element order."""
 
     def __init__(self, type: str, values: dict, unknown: dict | None = None, order: list | None = None,
-                 author_signature: str | None = None, *, defaulted=frozenset(), missing=(), invalid=None):
+                 author_signature: str | None = None, *, defaulted=frozenset(), blanks=None, missing=(),
+                 invalid=None):
         self.type = type
         self.values = values
         self.unknown = unknown if unknown is not None else {}
@@ -136,6 +137,9 @@ class Entity:
         self.author_signature = author_signature
         # Filled in by a default when reading (§8.2): known, but never written back out.
         self._defaulted = set(defaulted)
+        # Received as empty elements but given their default so callers never see None where
+        # diaspora* promises a value; written and signed as empty, as received.
+        self._blanks = dict(blanks or {})
         self._missing = list(missing)
         self._invalid = dict(invalid or {})
 
@@ -176,6 +180,12 @@ class Entity:
             names = [name for name in names if "signature" not in name]
         return names
 
+    def _text(self, prop) -> str:
+        value = self.values.get(prop.name)
+        if prop.name in self._blanks and self._blanks[prop.name] is value:
+            return ""
+        return _scalar_text(prop.kind, value)
+
     def signed_string(self) -> str:
         """``;``-joined values in element order, signature elements left out (§10.2)."""
         parts = []
@@ -188,7 +198,7 @@ class Entity:
             elif prop.kind in (NESTED, NESTED_LIST):
                 continue
             else:
-                parts.append(_scalar_text(prop.kind, self.values.get(prop.name)))
+                parts.append(self._text(prop))
         return ";".join(parts)
 
     def to_element(self) -> etree._Element:
@@ -206,7 +216,7 @@ class Entity:
                 if child is not None:
                     root.append(child.to_element())
             else:
-                etree.SubElement(root, name).text = _scalar_text(prop.kind, self.values.get(prop.name)) or None
+                etree.SubElement(root, name).text = self._text(prop) or None
         if self.relayable:
             # dfed always writes it, empty when the author is the root author (§10.2).
             etree.SubElement(root, "author_signature").text = self.author_signature or None
@@ -244,7 +254,7 @@ def _read(element, path: str) -> Entity:
     if spec is None:
         raise EntityError(f"unknown entity type: {tag}")
     path = f"{path}: {tag}" if path else tag
-    values, unknown, order, invalid = {}, {}, [], {}
+    values, unknown, order, invalid, blanks = {}, {}, [], {}, {}
     seen: set[str] = set()
     author_signature = None
 
@@ -279,7 +289,10 @@ def _read(element, path: str) -> Entity:
         if prop is None:
             unknown[name] = text
         elif text is None:
-            values[prop.name] = None
+            has_default = prop.req == DEFAULTED or prop.default is not None
+            values[prop.name] = prop.default_value() if has_default else None
+            if has_default and values[prop.name] is not None:
+                blanks[prop.name] = values[prop.name]
         else:
             try:
                 values[prop.name] = _parse_scalar(prop.kind, text)
@@ -299,7 +312,7 @@ def _read(element, path: str) -> Entity:
             if prop.req == REQUIRED:
                 missing.append(prop.name)
     return Entity(tag, values, unknown, order, author_signature,
-                  defaulted=defaulted, missing=missing, invalid=invalid)
+                  defaulted=defaulted, blanks=blanks, missing=missing, invalid=invalid)
 
 
 def _validate(entity: Entity, path: str = "") -> None:

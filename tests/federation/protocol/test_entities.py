@@ -269,3 +269,25 @@ def test_entities_accept_an_element_as_well_as_bytes():
     from lxml import etree
 
     assert parse_entity(etree.fromstring(f"<account_deletion><author>{ALICE}</author></account_deletion>")).author == ALICE
+
+
+def test_empty_defaulted_elements_get_the_default_but_are_relayed_and_signed_empty(alice_keys):
+    comment = make_entity("comment", author=ALICE, guid=GUID, parent_guid=GUID2, text="t", created_at=WHEN)
+    comment.values["created_at"] = None
+    sign_relayable(comment, alice_keys[0])  # signed over an empty created_at
+    sent = comment.to_xml()
+    assert b"<created_at/>" in sent
+    received = parse_entity(sent)
+    assert abs(received.get("created_at") - dt.datetime.now(UTC)) < dt.timedelta(seconds=5)
+    assert received.signed_string().endswith(";t;")
+    verify_relayable(received, alice_keys[1])
+    assert received.to_xml() == sent
+    # Once a caller sets a value of its own, that value is what gets written.
+    received.values["created_at"] = WHEN
+    assert b"<created_at>2016-07-11T22:38:19Z</created_at>" in received.to_xml()
+
+
+def test_empty_defaulted_flags_read_as_their_default():
+    contact = parse_entity(f"<contact><author>{ALICE}</author><recipient>{BOB}</recipient>"
+                           "<following/><sharing/><blocking/></contact>".encode())
+    assert (contact.get("following"), contact.get("sharing"), contact.get("blocking")) == (True, True, False)
