@@ -88,3 +88,15 @@ def test_a_literal_ampersand_13_stays_literal():
 
 def test_declaration_on_request():
     assert to_xml_bytes(etree.Element("a"), declaration=True) == b'<?xml version="1.0" encoding="UTF-8"?>\n<a/>'
+
+
+def test_absurdly_deep_documents_are_refused_quickly():
+    started = time.monotonic()
+    with pytest.raises(ProtocolError, match="not XML: Excessive depth"):
+        parse_xml(b"<a>" * 100_000 + b"</a>" * 100_000)
+    assert time.monotonic() - started < 0.5
+
+
+def test_oversized_documents_are_refused_before_parsing():
+    with pytest.raises(ProtocolError, match="too large"):
+        parse_xml(b"<a>" + b"x" * (10 * 1024 * 1024) + b"</a>")
