@@ -155,3 +155,30 @@ def local(new_browser, pod):
             session.expunge_all()
         return browser, person
     return make
+
+
+@pytest.fixture
+def other_peer():
+    """A second remote pod, whose people must hear about interactions through us."""
+    peer = FakePeer("xena").start()
+    yield peer
+    peer.stop()
+
+
+@pytest.fixture
+def xena(pod, other_peer) -> Remote:
+    return store_remote(pod, other_peer.person, other_peer.host)
+
+
+def compose(browser, text: str, visibility: str = "public", **fields) -> str:
+    """Post through the composer; returns the new post's guid."""
+    from core.posts.models import Post
+
+    form = browser.get("/status_messages").forms["composer-form"]
+    form["text"] = text
+    form["visibility"] = visibility
+    for name, value in fields.items():
+        form[name] = value
+    assert form.submit(status="*").status_int == 303
+    with browser.pod.session_factory() as session:
+        return session.scalar(sa.select(Post.guid).order_by(Post.id.desc()).limit(1))
