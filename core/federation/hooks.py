@@ -27,8 +27,6 @@ from contextlib import contextmanager  # noqa: E402
 
 import sqlalchemy as sa  # noqa: E402
 
-from ..hookspecs import hookimpl  # noqa: E402
-
 
 @contextmanager
 def _unit_of_work(pod):

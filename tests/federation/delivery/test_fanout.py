@@ -14,7 +14,7 @@ from core.federation.envelope import decrypt, read_envelope, verify_envelope
 from core.federation.models import Delivery, Pod, RelayableXml
 from core.posts.models import Comment, Like, Participation, Post
 
-from .conftest import (add_contact, add_post, add_remote_person, aspect_id, event, pod_row, private_key_of_remote)
+from .conftest import add_contact, add_post, add_remote_person, aspect_id, event, private_key_of_remote
 
 
 def deliveries(pod, **where):
