@@ -182,8 +182,8 @@ class PodProcess:
             if self.process.poll() is not None:
                 pytest.fail(f"pod {self.name} exited ({self.process.returncode}) while starting:\n{self.log_text()}")
             try:
-                return requests.get(self.url + "/", timeout=2).status_code == 200
-            except requests.ConnectionError:
+                return requests.get(self.url + "/", timeout=5).status_code == 200
+            except requests.RequestException:  # not listening yet, or still busy starting
                 return False
 
         wait_until(answers, timeout, what=f"pod {self.name} to answer at {self.url}")
