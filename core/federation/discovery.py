@@ -20,7 +20,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from ..accounts.models import Person, Profile
 from ..db import utcnow
 from . import http
-from .documents import HCard, WebFinger, host_of, normalize_diaspora_id, parse_hcard, parse_webfinger, valid_diaspora_id
+from ..stats import usage
+from .documents import (HCard, NodeStats, WebFinger, host_of, normalize_diaspora_id, parse_hcard, parse_webfinger,
+                        software_version, valid_diaspora_id)
 from .errors import DiscoveryError, ProtocolError
 from .models import Pod
 
@@ -193,3 +195,50 @@ def find_or_fetch_person(dbsession, pod, diaspora_id: str, *, refresh: bool = Fa
     except ProtocolError as exc:  # anything else of the documents' parsing
         log.warning("discovery of %s failed: %s", wanted, exc)
         raise DiscoveryError(str(exc)) from None
+
+
+# --- what this pod serves about its own users ----------------------------------------------
+
+def _served(person: Person | None) -> Person | None:
+    """Only local users whose account is open are discoverable (diaspora* answers 404 for
+    closed accounts and for people of other pods)."""
+    if person is None or not person.local or person.closed_at is not None or person.user.locked_at is not None:
+        return None
+    return person
+
+
+def local_person_for_resource(dbsession, pod, resource: str) -> Person | None:
+    """The local user a WebFinger ``resource`` (``acct:alice@host`` or ``alice@host``, any case)
+    names, or None."""
+    wanted = normalize_diaspora_id(resource)
+    if not valid_diaspora_id(wanted) or host_of(wanted) != pod.host.lower():
+        return None
+    return _served(known_person(dbsession, wanted))
+
+
+def local_person_by_guid(dbsession, guid: str) -> Person | None:
+    return _served(dbsession.scalar(sa.select(Person).where(Person.guid == guid)))
+
+
+def node_stats(dbsession, pod) -> NodeStats:
+    """NodeInfo's numbers: users (unless the podmin hides them), local posts and comments."""
+    from ..posts.models import STATUS_MESSAGE, Comment, Post
+
+    local_authors = sa.select(Person.id).where(Person.user_id.is_not(None))
+    posts = dbsession.scalar(sa.select(sa.func.count()).select_from(Post)
+                             .where(Post.type == STATUS_MESSAGE, Post.author_id.in_(local_authors)))
+    comments = dbsession.scalar(sa.select(sa.func.count()).select_from(Comment)
+                                .where(Comment.author_id.in_(local_authors)))
+    hide = bool(pod.settings["pod.hide_statistics"])
+    users = None if hide else usage(dbsession)
+    return NodeStats(
+        software_version=software_version(),
+        open_registrations=bool(pod.settings["settings.enable_registrations"]),
+        node_name=pod.name,
+        local_posts=posts,
+        local_comments=comments,
+        hide_users=hide,
+        total_users=users.total_users if users else None,
+        active_halfyear=users.active_halfyear if users else None,
+        active_month=users.active_month if users else None,
+    )

@@ -7,16 +7,25 @@ rel, CSS-selector lookups in the hCard, lenient about everything it doesn't use.
 """
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import re
 from dataclasses import dataclass
 from html import escape
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 from lxml import etree
 
 from .errors import DiscoveryError
+
+def software_version() -> str:
+    """Seedpod's version, as NodeInfo and the User-Agent tell it."""
+    try:
+        return importlib.metadata.version("seedpod")
+    except importlib.metadata.PackageNotFoundError:  # running from a bare checkout
+        return "0"
+
 
 # --- identifiers (PROTOCOL.md §2.1, §2.2) --------------------------------------------------
 
@@ -101,6 +110,22 @@ def webfinger_jrd(webfinger: WebFinger) -> dict:
     return document
 
 
+def local_webfinger(base_url: str, diaspora_id: str, guid: str, username: str) -> WebFinger:
+    """What this pod says about one of its users, with the links diaspora* serves for a full
+    person (``webfinger_full.jrd.json``); the subscribe template points at our search."""
+    base = base_url.rstrip("/")
+    return WebFinger(
+        subject=f"acct:{diaspora_id}",
+        aliases=(f"{base}/people/{guid}",),
+        hcard_url=f"{base}/hcard/users/{guid}",
+        seed_url=f"{base}/",
+        profile_url=f"{base}/u/{username}",
+        atom_url=f"{base}/public/{username}.atom",
+        salmon_url=f"{base}/receive/users/{guid}",
+        subscribe_template=f"{base}/search?q={{uri}}",
+    )
+
+
 def pretty_json(document) -> str:
     """Two-space pretty JSON with a final newline, as dfed's ``JSON.pretty_generate`` writes it."""
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
@@ -164,6 +189,7 @@ def parse_webfinger(data: bytes) -> WebFinger:
 
 FULL_NAME_MAX = 70
 NAME_MAX = 32
+DEFAULT_AVATAR_PATH = "/static/default-avatar.png"
 PEM_MARKERS = (("-----BEGIN PUBLIC KEY-----", "-----END PUBLIC KEY-----"),
                ("-----BEGIN RSA PUBLIC KEY-----", "-----END RSA PUBLIC KEY-----"))
 
@@ -180,6 +206,23 @@ class HCard:
     nickname: str | None = None
     first_name: str | None = None
     last_name: str | None = None
+
+
+def local_hcard(base_url: str, *, guid: str, username: str, full_name: str, first_name: str | None,
+                last_name: str | None, searchable: bool, public_key: str, photo_large: str | None,
+                photo_medium: str | None, photo_small: str | None) -> HCard:
+    """The hCard of one of our users; avatars become absolute URLs, and a person without one
+    gets the pod's default picture (diaspora* requires all three images)."""
+    base = base_url.rstrip("/") + "/"
+    default = base + DEFAULT_AVATAR_PATH.lstrip("/")
+
+    def absolute(url: str | None) -> str:
+        return urljoin(base, url) if url else default
+
+    return HCard(guid=guid, nickname=username, full_name=full_name, first_name=first_name or None,
+                 last_name=last_name or None, searchable=searchable, public_key=public_key,
+                 photo_large=absolute(photo_large), photo_medium=absolute(photo_medium),
+                 photo_small=absolute(photo_small))
 
 
 def _field(label: str, inner: str) -> str:
@@ -324,6 +367,7 @@ def host_meta_xml() -> str:
 # --- NodeInfo (§4.4) ------------------------------------------------------------------------
 
 NODEINFO_VERSIONS = ("2.0", "2.1")
+NODEINFO_CONTENT_TYPE = "application/json"
 NODEINFO_SCHEMA = "http://nodeinfo.diaspora.software/ns/schema/{version}"
 SOFTWARE_NAME = "seedpod"
 

@@ -29,7 +29,6 @@ behalf to an address we never checked.
 """
 from __future__ import annotations
 
-import importlib.metadata
 import ipaddress
 import logging
 import socket
@@ -45,6 +44,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 
+from .documents import software_version
 from .errors import ProtocolError
 
 log = logging.getLogger(__name__)
@@ -54,14 +54,7 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 CHUNK_BYTES = 64 * 1024
 
 
-def _version() -> str:
-    try:
-        return importlib.metadata.version("seedpod")
-    except importlib.metadata.PackageNotFoundError:  # running from a bare checkout
-        return "0"
-
-
-USER_AGENT = f"Seedpod/{_version()}"
+USER_AGENT = f"Seedpod/{software_version()}"
 
 
 # --- errors -----------------------------------------------------------------------------
