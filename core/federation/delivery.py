@@ -232,13 +232,14 @@ def post_recipients(dbsession: Session, post: Post) -> list[Person]:
     Public: everyone in the author's contacts in either direction, the remote people
     mentioned, everyone who took part (commented, liked, voted, reshared, subscribed) and,
     for a reshare, the root's author. Limited: the remote members of the aspects the post
-    was shared with, and nobody else, ever."""
+    was shared with when it was posted (as ShareVisibility does for local users), so someone
+    added to the aspect later never gets comments on a post they were not given."""
     if not post.public:
         query = (sa.select(Person)
                  .join(Contact, Contact.person_id == Person.id)
                  .join(AspectMembership, AspectMembership.contact_id == Contact.id)
                  .join(AspectVisibility, AspectVisibility.aspect_id == AspectMembership.aspect_id)
-                 .where(AspectVisibility.post_id == post.id))
+                 .where(AspectVisibility.post_id == post.id, AspectMembership.created_at <= post.created_at))
         if post.author.user_id is not None:
             query = query.where(Contact.user_id == post.author.user_id)
         return remote_people(dbsession.scalars(query.distinct()).unique())

@@ -323,3 +323,25 @@ def test_profiles_contacts_conversations_and_account_deletion(pod, local_user, r
     assert all(r.recipient_person_id is None for r in rows)
     pod.jobs.drain()
     assert {r.path for r in fake_b.posts} >= {"/receive/public"}
+
+
+def test_people_added_to_the_aspect_later_get_nothing_about_a_limited_post(pod, local_user, receiving_pod):
+    alice_id, bob_id = local_user("alice"), local_user("bob")
+    fake = receiving_pod()
+    with pod.session_factory() as session:
+        alice, bob = session.get(User, alice_id), session.get(User, bob_id)
+        early = add_remote_person(session, fake.host, "early")
+        add_contact(session, alice_id, early, aspect="Friends")
+        add_contact(session, alice_id, bob.person, aspect="Friends")
+        post = add_post(session, alice.person.id, "friends only", public=False,
+                        aspect_ids=[aspect_id(session, alice_id, "Friends")])
+        session.commit()
+        late = add_remote_person(session, fake.host, "late")
+        add_contact(session, alice_id, late, aspect="Friends")
+        comment = Comment(guid=new_guid(), post_id=post.id, author_id=bob.person.id, text="psst")
+        session.add(comment)
+        session.commit()
+        ids = post.id, comment.id, comment.guid, early.id
+    hooks.on_post_published(event("post_published", post_id=ids[0]), pod)
+    hooks.on_comment_created(event("comment_created", comment_id=ids[1]), pod)
+    assert [r.recipient_person_id for r in deliveries(pod, entity_guid=ids[2])] == [ids[3]]
