@@ -46,6 +46,7 @@ STALE_CLAIM = dt.timedelta(minutes=5)
 # How soon a pod that was just marked down is probed, and the longest wait between probes.
 FIRST_CHECK = dt.timedelta(minutes=5)
 MAX_CHECK_INTERVAL = dt.timedelta(hours=6)
+CONTACT_EXTRA_ATTEMPTS = 10
 
 
 # --- backoff ---------------------------------------------------------------------------------
@@ -58,6 +59,13 @@ def backoff(failed_attempts: int) -> dt.timedelta:
     weekend still gets everything."""
     n = max(1, failed_attempts)
     return dt.timedelta(seconds=(n + 4) ** 4 + random.randint(0, 30) * (n + 1))
+
+
+def attempts_for(pod, entity_type: str) -> int:
+    """Sends before a delivery is given up; contacts get ten more, as in diaspora (§12): a
+    lost one leaves two people disagreeing about whether they share."""
+    extra = CONTACT_EXTRA_ATTEMPTS if entity_type == "contact" else 0
+    return pod.settings["federation.delivery_attempts"] + extra
 
 
 def check_interval(failures: int, down_after: int) -> dt.timedelta:
@@ -360,7 +368,7 @@ def _failed(pod, row: Delivery, target: Pod, reason: str) -> None:
     row.attempts += 1
     row.claimed_at = None
     row.last_error = reason[:2000]
-    if row.attempts >= pod.settings["federation.delivery_attempts"]:
+    if row.attempts >= attempts_for(pod, row.entity_type):
         row.state = FAILED
     else:
         row.state = PENDING

@@ -113,6 +113,10 @@ def test_the_last_attempt_gives_up(make_pod, receiving_pod):
     assert rows(pod, ids)[0].state == FAILED
 
 
+def test_contacts_get_ten_more_attempts(pod):
+    assert delivery.attempts_for(pod, "contact") == delivery.attempts_for(pod, "status_message") + 10 == 24
+
+
 def test_backoff_grows_and_covers_more_than_three_days():
     waits = [delivery.backoff(n) for n in range(1, 14)]  # 14 attempts: 13 waits
     assert all(later > earlier for earlier, later in zip(waits, waits[1:]))
