@@ -204,6 +204,24 @@ def search_people(dbsession: Session, viewer: User | None, q: str, limit: int = 
     return contacts + others
 
 
+# A full diaspora ID (``alice@pod.example``, maybe with ``acct:``), as opposed to a name.
+DIASPORA_ID_QUERY_RE = re.compile(r"^(?:acct:)?[^@\s]+@[^@\s]+$", re.IGNORECASE)
+
+
+def remote_person(dbsession: Session, pod, viewer: User | None, q: str) -> Person | None:
+    """The person a signed-in user asked for by full diaspora ID, looked up on their pod when
+    nobody here has it (through the ``remote_person_for`` hook, as federation is not ours to
+    import). Visitors don't get lookups: each one makes the pod ask another server."""
+    q = (q or "").strip()
+    if viewer is None or not DIASPORA_ID_QUERY_RE.match(q):
+        return None
+    person = pod.pm.hook.remote_person_for(diaspora_id=q, dbsession=dbsession, pod=pod)
+    if person is None or dbsession.scalar(sa.select(Block.person_id).where(Block.user_id == viewer.id,
+                                                                            Block.person_id == person.id)):
+        return None
+    return person
+
+
 def _by_name(people) -> list[Person]:
     return sorted(people, key=lambda person: (person.name.lower(), person.diaspora_id))
 

@@ -10,7 +10,8 @@ from ..posts.viewer import prime_post_viewers
 from ..streams.paging import BadCursor, Cursor, keyset
 from ..text import render_markdown
 from .services import (ProfileError, ProfileService, autocomplete_people, autocomplete_tags, person_by_guid,
-                       person_by_username, posts_query, profile_tags, search_people, sees_extended_profile)
+                       person_by_username, posts_query, profile_tags, remote_person, search_people,
+                       sees_extended_profile)
 
 
 def failed(request, status: int, values: dict) -> dict:
@@ -113,6 +114,9 @@ def search(request):
             return HTTPSeeOther(location=request.route_url("tag", name=name))
         q = ""
     people = search_people(request.dbsession, request.user, q)
+    if not people:
+        found = remote_person(request.dbsession, request.registry.pod, request.user, q)
+        people = [found] if found is not None else []
     tags = autocomplete_tags(request.dbsession, q) if q else []
     return {"page_title": f"People matching “{q}”" if q else "Search", "q": q, "people": people, "tags": tags}
 
