@@ -128,15 +128,16 @@ class Entity:
     """One diaspora* entity: its type, typed values, unknown elements and element order."""
 
     def __init__(self, type: str, values: dict, unknown: dict | None = None, order: list | None = None,
-                 author_signature: str | None = None, *, defaulted=frozenset(), blanks=None, missing=(),
+                 author_signature: str | None = None, *, defaulted=None, blanks=None, missing=(),
                  invalid=None):
         self.type = type
         self.values = values
         self.unknown = unknown if unknown is not None else {}
         self.order = order if order is not None else []
         self.author_signature = author_signature
-        # Filled in by a default when reading (§8.2): known, but never written back out.
-        self._defaulted = set(defaulted)
+        # Filled in by a default when reading (§8.2): known, but not written back out unless a
+        # caller replaces the value.
+        self._defaulted = dict(defaulted or {})
         # Received as empty elements but given their default so callers never see None where
         # diaspora* promises a value; written and signed as empty, as received.
         self._blanks = dict(blanks or {})
@@ -171,11 +172,13 @@ class Entity:
         """Element names to write: the order read or made, then known values set since."""
         names = list(self.order)
         for prop in self.spec.props:
-            if prop.element in names or prop.name in self._defaulted:
-                continue
             value = self.values.get(prop.name)
-            if value is not None and value != []:
-                names.append(prop.element)
+            if prop.element in names or value is None or value == []:
+                continue
+            untouched_default = prop.name in self._defaulted and self._defaulted[prop.name] is value
+            if untouched_default and not isinstance(value, list):
+                continue
+            names.append(prop.element)
         if self.relayable:
             names = [name for name in names if "signature" not in name]
         return names
@@ -300,13 +303,12 @@ def _read(element, path: str) -> Entity:
                 values[prop.name] = None
                 invalid[prop.name] = text
 
-    defaulted, missing = set(), []
+    defaulted, missing = {}, []
     for prop in spec.props:
         if prop.name in values:
             continue
         if prop.kind == NESTED_LIST or prop.req == DEFAULTED or prop.default is not None:
-            values[prop.name] = prop.default_value()
-            defaulted.add(prop.name)
+            values[prop.name] = defaulted[prop.name] = prop.default_value()
         else:
             values[prop.name] = None
             if prop.req == REQUIRED:

@@ -291,3 +291,19 @@ def test_empty_defaulted_flags_read_as_their_default():
     contact = parse_entity(f"<contact><author>{ALICE}</author><recipient>{BOB}</recipient>"
                            "<following/><sharing/><blocking/></contact>".encode())
     assert (contact.get("following"), contact.get("sharing"), contact.get("blocking")) == (True, True, False)
+
+
+def test_a_defaulted_value_replaced_by_the_caller_is_written():
+    post = parse_entity(f"<status_message><author>{ALICE}</author><guid>{GUID}</guid><text>t</text>"
+                        "</status_message>".encode())
+    assert b"created_at" not in post.to_xml() and b"public" not in post.to_xml()
+    post.values["public"] = True
+    assert post.to_xml().endswith(b"<text>t</text>\n  <public>true</public>\n</status_message>")
+
+
+def test_photos_added_to_a_read_post_are_written():
+    post = parse_entity(f"<status_message><author>{ALICE}</author><guid>{GUID}</guid><text>t</text>"
+                        "</status_message>".encode())
+    post.get("photos").append(make_entity("photo", guid=GUID2, author=ALICE, remote_photo_name="a.jpg",
+                                          remote_photo_path="https://example.org/uploads/"))
+    assert b"<photo>\n    <guid>9e269ae0b41201333b8c0f77ba60fa73</guid>" in post.to_xml()
