@@ -3,6 +3,7 @@ inserted as rows (with real keys and a Pod), and running the pod's jobs."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -26,7 +27,8 @@ class Request:
 
 
 class ReceivingPod:
-    """A pod on a loopback port that answers every request with ``status`` and keeps them all."""
+    """A pod on a loopback port that answers every request with ``status`` and keeps them all;
+    its NodeInfo says it runs diaspora 0.9.0."""
 
     def __init__(self):
         self.port = free_port()
@@ -44,7 +46,12 @@ class ReceivingPod:
                 with fake.lock:
                     fake.requests.append(Request(method, self.path, self.headers.get("Content-Type", ""), body))
                     status = fake.status
-                payload = b'{"links": []}' if method == "GET" else b""
+                payload = b""
+                if self.path == "/.well-known/nodeinfo":
+                    payload = json.dumps({"links": [{"rel": "http://nodeinfo.diaspora.software/ns/schema/2.1",
+                                                     "href": f"{fake.url}/nodeinfo/2.1"}]}).encode()
+                elif self.path == "/nodeinfo/2.1":
+                    payload = json.dumps({"software": {"name": "diaspora", "version": "0.9.0"}}).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))

@@ -345,3 +345,36 @@ def test_people_added_to_the_aspect_later_get_nothing_about_a_limited_post(pod, 
     hooks.on_post_published(event("post_published", post_id=ids[0]), pod)
     hooks.on_comment_created(event("comment_created", comment_id=ids[1]), pod)
     assert [r.recipient_person_id for r in deliveries(pod, entity_guid=ids[2])] == [ids[3]]
+
+
+def test_votes_and_taken_back_likes_on_a_remote_post_go_to_its_author(pod, local_user, receiving_pod):
+    from core.posts.models import Poll, PollAnswer, PollParticipation
+
+    alice_id = local_user("alice")
+    fake = receiving_pod()
+    with pod.session_factory() as session:
+        alice = session.get(User, alice_id)
+        author = add_remote_person(session, fake.host, "rob", key=2)
+        post = add_post(session, author.id, "vote!")
+        poll = Poll(guid=new_guid(), post_id=post.id, question="Q?", answers=[
+            PollAnswer(guid=new_guid(), answer="a", position=0), PollAnswer(guid=new_guid(), answer="b", position=1)])
+        session.add(poll)
+        session.flush()
+        vote = PollParticipation(guid=new_guid(), poll_id=poll.id, answer_id=poll.answers[0].id,
+                                 author_id=alice.person.id)
+        session.add(vote)
+        session.commit()
+        ids = dict(vote=vote.id, post_guid=post.guid, alice=alice.person.id, author_pod=author.pod_id,
+                   poll_guid=poll.guid, like_guid=new_guid(), alice_pub=alice.person.public_key_pem)
+    hooks.on_poll_voted(event("poll_voted", poll_participation_id=ids["vote"]), pod)
+    [row] = deliveries(pod, entity_type="poll_participation")
+    assert row.pod_id == ids["author_pod"] and row.recipient_person_id is None
+    entity = payload_of(row.envelope)
+    assert entity.get("parent_guid") == ids["poll_guid"]
+    verify_relayable(entity, ids["alice_pub"])
+    hooks.on_like_deleted(event("like_deleted", guid=ids["like_guid"], author_id=ids["alice"], target_type="Post",
+                                post_guid=ids["post_guid"]), pod)
+    [row] = deliveries(pod, entity_type="retraction")
+    entity = payload_of(row.envelope)
+    assert (entity.get("target_type"), entity.get("target_guid")) == ("Like", ids["like_guid"])
+    assert row.pod_id == ids["author_pod"] and row.sender_person_id == ids["alice"]
