@@ -172,9 +172,11 @@ def http_transport_for(url, purpose, pod):
     ``"hcard"``, ``"fetch"``, ``"deliver"``, ``"nodeinfo"``). Return a
     ``requests.adapters.BaseAdapter`` (mounted for that URL's origin) or a
     ``requests.Session``-like object whose ``request(method, url, **kwargs)`` carries the
-    request itself (e.g. through a SOCKS proxy for ``.onion`` hosts). A returned transport
-    decides where the connection goes, so the private-address check is then its
-    responsibility; the https rule, timeouts, size limit and redirect limit still apply.
+    request itself (e.g. through a SOCKS proxy for ``.onion`` hosts; it is called with
+    ``allow_redirects=False`` and ``stream=True`` and returns an unread ``requests.Response``).
+    A returned transport decides where the connection goes, so the private-address check
+    is then its responsibility; the https rule, timeouts, size limit and redirect limit
+    still apply.
     Return None to leave the URL to the next plugin and finally to core's direct transport.
     """
 

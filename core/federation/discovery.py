@@ -75,19 +75,25 @@ def normalize_public_key(pem: str) -> str:
 
 # --- the network -----------------------------------------------------------------------
 
-def webfinger_urls(pod, diaspora_id: str) -> list[str]:
-    """Where to ask: https, then plain http only when the pod allows http (development)."""
+def webfinger_urls(dbsession, pod, diaspora_id: str) -> list[str]:
+    """Where to ask: https only, unless the pod allows plain http (development, tests, private
+    networks). Then both are tried, in the order most likely to answer first: a TLS handshake
+    sent to a plain-http server is not refused, it hangs until the timeout, so a host known to
+    be on http, or any host when this pod itself runs on http, is asked over http first."""
     query = "resource=" + quote(f"acct:{diaspora_id}", safe=":@")
     host = host_of(diaspora_id)
-    urls = [f"https://{host}/.well-known/webfinger?{query}"]
-    if pod.settings["federation.allow_http"]:
-        urls.append(f"http://{host}/.well-known/webfinger?{query}")
-    return urls
+    https_url = f"https://{host}/.well-known/webfinger?{query}"
+    if not pod.settings["federation.allow_http"]:
+        return [https_url]
+    http_url = f"http://{host}/.well-known/webfinger?{query}"
+    known = dbsession.scalar(sa.select(Pod).where(Pod.host == host.lower()))
+    https_first = known.https if known is not None else pod.url.startswith("https:")
+    return [https_url, http_url] if https_first else [http_url, https_url]
 
 
-def fetch_webfinger(pod, diaspora_id: str) -> WebFinger:
+def fetch_webfinger(dbsession, pod, diaspora_id: str) -> WebFinger:
     failures = []
-    for url in webfinger_urls(pod, diaspora_id):
+    for url in webfinger_urls(dbsession, pod, diaspora_id):
         try:
             answer = http.get(pod, url, purpose="webfinger", accept=JRD_ACCEPT)
         except http.RequestFailed as exc:
@@ -108,9 +114,9 @@ def fetch_hcard(pod, webfinger: WebFinger) -> HCard:
     return parse_hcard(answer.body)
 
 
-def discover(pod, diaspora_id: str) -> tuple[WebFinger, HCard]:
+def discover(dbsession, pod, diaspora_id: str) -> tuple[WebFinger, HCard]:
     """WebFinger then hCard for a normalised, valid diaspora ID; DiscoveryError on any failure."""
-    webfinger = fetch_webfinger(pod, diaspora_id)
+    webfinger = fetch_webfinger(dbsession, pod, diaspora_id)
     return webfinger, fetch_hcard(pod, webfinger)
 
 
@@ -133,7 +139,7 @@ def _apply_profile(profile: Profile, card: HCard, base_url: str) -> None:
 
 
 def _create(dbsession, pod, diaspora_id: str) -> Person:
-    webfinger, card = discover(pod, diaspora_id)
+    webfinger, card = discover(dbsession, pod, diaspora_id)
     key = normalize_public_key(card.public_key)
     clash = dbsession.scalar(sa.select(Person).where(Person.guid == card.guid))
     if clash is not None:
@@ -152,7 +158,7 @@ def _create(dbsession, pod, diaspora_id: str) -> Person:
 def _refresh(dbsession, pod, person: Person) -> None:
     """Read a remote person's profile again; a failure is logged and the cached data kept."""
     try:
-        webfinger, card = discover(pod, person.diaspora_id)
+        webfinger, card = discover(dbsession, pod, person.diaspora_id)
         if card.guid != person.guid:
             raise DiscoveryError(f"hCard of {person.diaspora_id} now claims guid {card.guid}, "
                                  f"not {person.guid}")

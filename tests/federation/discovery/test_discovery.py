@@ -199,16 +199,28 @@ def test_a_webfinger_pointing_at_a_private_address_is_refused(make_pod, remote_p
 
 
 def test_without_allow_http_only_https_is_tried(make_pod, remote_pod, caplog):
-    pod = make_pod(federation__allow_http="false")
+    pod = make_pod(federation__allow_http="false", federation__timeout="3")
     diaspora_id = remote_pod.person("alice")
     with pod.session_factory() as dbsession:
         with pytest.raises(DiscoveryError, match="WebFinger for .* failed"):
             discovery.find_or_fetch_person(dbsession, pod, diaspora_id)
         assert people_count(dbsession) == 0
+        assert discovery.webfinger_urls(dbsession, pod, diaspora_id) == [
+            f"https://{remote_pod.host}/.well-known/webfinger?resource=acct:{diaspora_id}"]
     # The TLS handshake reached the plain-http fake, which never saw a WebFinger request.
     assert remote_pod.webfinger_path(diaspora_id) not in remote_pod.requests
-    assert discovery.webfinger_urls(pod, diaspora_id) == [
-        f"https://{remote_pod.host}/.well-known/webfinger?resource=acct:{diaspora_id}"]
+
+
+def test_with_allow_http_the_likelier_scheme_is_asked_first(make_pod, dbsession):
+    """A TLS handshake sent to a plain-http server hangs until the timeout instead of failing."""
+    https_pod, http_pod = make_pod(url="https://pod.test"), make_pod(url="http://pod.test")
+    path = "/.well-known/webfinger?resource=acct:alice@else.example"
+    assert discovery.webfinger_urls(dbsession, https_pod, "alice@else.example") == \
+        ["https://else.example" + path, "http://else.example" + path]
+    assert discovery.webfinger_urls(dbsession, http_pod, "alice@else.example") == \
+        ["http://else.example" + path, "https://else.example" + path]
+    discovery.pod_row(dbsession, "else.example", https=True)
+    assert discovery.webfinger_urls(dbsession, http_pod, "alice@else.example")[0] == "https://else.example" + path
 
 
 def test_an_http_hcard_is_refused_without_allow_http(make_pod, remote_pod):
