@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from ..accounts.models import Person, User
 from ..db import utcnow
-from .discovery import find_or_fetch_person
+from .discovery import find_or_fetch_person, known_person
 from .entities import RELAYABLES, check_public, parse_entity
 from .envelope import decrypt, read_envelope, verify_envelope
 from .errors import AuthorizationError, DiscoveryError, ProtocolError
@@ -102,6 +102,8 @@ def process(ctx, item_id: int) -> None:
     learned = Learned()
     try:
         _open_and_apply(ctx, item, learned)
+    except Ignored as exc:
+        _after_abort(ctx, item_id, learned, _ignore, str(exc))
     except ProtocolError as exc:
         _after_abort(ctx, item_id, learned, _reject, str(exc))
     except Retry as exc:
@@ -136,6 +138,11 @@ def _finish(item: InboxItem, state: str, reason: str | None) -> None:
     item.processed_at = utcnow()
 
 
+def _ignore(item: InboxItem, reason: str) -> None:
+    _finish(item, DONE, reason)
+    log.info("inbox: item %s changes nothing: %s", item.id, reason)
+
+
 def _reject(item: InboxItem, reason: str) -> None:
     _finish(item, REJECTED, reason)
     log.warning("inbox: rejected item %s (%s %s from %s): %s", item.id, item.entity_type or "?",
@@ -163,6 +170,7 @@ def _open_and_apply(ctx, item: InboxItem, learned: Learned) -> None:
         xml = decrypt(item.body, recipient.private_key_pem)
     envelope = read_envelope(xml)
     learned.sender = envelope.sender
+    _ignore_undoing_by_strangers(dbsession, envelope, learned)
     try:
         sender = find_or_fetch_person(dbsession, ctx.pod, envelope.sender)
     except DiscoveryError as exc:
@@ -172,6 +180,29 @@ def _open_and_apply(ctx, item: InboxItem, learned: Learned) -> None:
     learned.entity_type = entity.type
     learned.entity_guid = _guid_of(entity)
     receive_entity(ctx, entity, envelope.sender, item.route, recipient, sender_person=sender)
+
+
+class Ignored(Exception):
+    """The payload can change nothing here; done, with the reason, without a retry."""
+
+
+# Entities that only take back what their sender gave before.
+UNDOING = frozenset({"retraction", "account_deletion"})
+
+
+def _ignore_undoing_by_strangers(dbsession: Session, envelope, learned: Learned) -> None:
+    """A retraction or account deletion from someone we never knew has nothing to undo here,
+    so there is no point in looking for their key (a closed account's pod may not answer).
+    Nothing is applied, so reading the payload unverified is safe."""
+    if known_person(dbsession, envelope.sender) is not None:
+        return
+    try:
+        entity = parse_entity(envelope.payload, validate=False)
+    except ProtocolError:
+        return
+    if entity.type in UNDOING:
+        learned.entity_type, learned.entity_guid = entity.type, _guid_of(entity)
+        raise Ignored(f"{entity.type} from {envelope.sender}, who is not known here: nothing to undo")
 
 
 def _guid_of(entity) -> str | None:

@@ -11,7 +11,7 @@ from core.notifications.models import Notification
 from core.posts.models import Comment, Post
 
 from .conftest import compose, element, relayable, sign
-from .test_posts import GUID, status_message
+from .test_posts import status_message
 
 
 def contact(author, recipient, sharing=True, blocking=False):

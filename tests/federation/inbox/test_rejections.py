@@ -198,3 +198,13 @@ def test_a_profile_with_private_details_on_the_public_route_is_rejected(inbox, z
     rejected(inbox.public(profile, zoe), "profile is not public and may not be sent on the public route")
     with inbox.pod.session_factory() as session:
         assert session.get(Profile, zoe.person_id).bio == ""
+
+
+def test_a_deletion_from_someone_never_known_is_done_without_looking_them_up(inbox, pod, before):
+    sender = "ghost@127.0.0.1:9"
+    xml = element("account_deletion", author=sender).encode()
+    inbox.post_public(build_envelope(xml, sender, pod_user_key(pod)))
+    item = inbox.process()
+    assert (item.state, item.attempts, item.entity_type) == (DONE, 0, "account_deletion")
+    assert item.reason == f"account_deletion from {sender}, who is not known here: nothing to undo"
+    assert content(inbox) == before
