@@ -1,6 +1,7 @@
 """Comments, likes, votes and participations from other pods, on our posts and on theirs."""
 import sqlalchemy as sa
 
+from core.events.models import Event
 from core.federation.models import DONE, REJECTED, Delivery, RelayableXml
 from core.notifications.models import Notification
 from core.posts.models import Comment, Like, Participation, PollAnswer, PollParticipation, Post
@@ -40,6 +41,23 @@ def test_a_comment_on_our_post_is_stored_notified_and_relayed(inbox, local, zoe,
         assert [(r.pod_id, r.private) for r in relays] == [(_pod_id(session, xena), False)]
     assert ("public", "comment", COMMENT, zoe.diaspora_id) in [e[:4] for e in other_peer.entities()]
     assert "Nice one" in alice_browser.get(f"/posts/{guid}").text
+    # Applying is not a local action: no event, so nothing is sent twice.
+    assert inbox.count(Event, Event.name == "comment_created") == 0
+
+
+def test_a_like_of_a_comment_on_our_post(inbox, local, zoe, yann):
+    alice_browser, alice = local("alice")
+    guid = compose(alice_browser, "Our post")
+    inbox.public(relayable("comment", zoe.private_key_pem, author=zoe.diaspora_id, guid=COMMENT, parent_guid=guid,
+                           text="Nice one"), zoe)
+    xml = relayable("like", yann.private_key_pem, author=yann.diaspora_id, guid="l" * 32, parent_guid=COMMENT,
+                    parent_type="Comment", positive=True)
+    item = inbox.public(xml, yann)
+    assert item.state == DONE, item.reason
+    with inbox.pod.session_factory() as session:
+        comment = session.scalar(sa.select(Comment).where(Comment.guid == COMMENT))
+        like = session.scalar(sa.select(Like))
+        assert (like.target_type, like.comment_id, like.post_id, comment.likes_count) == ("Comment", comment.id, None, 1)
 
 
 def _pod_id(session, remote):
