@@ -16,6 +16,14 @@ from core.hookspecs import hookimpl
 from .helpers import Recorder, events, in_job
 
 
+def alone_with(make_pod, plugin):
+    """A pod where ``plugin`` is the only one handling events: these tests are about dispatching,
+    not about what core's federation does with an event (tests/federation covers that)."""
+    pod = make_pod(extra_plugins={"example": plugin})
+    pod.pm.unregister(name="core.federation")
+    return pod
+
+
 def recorded(pod, name="profile_updated", payload=None, enqueue=False) -> int:
     with in_job(pod) as ctx:
         event = record(ctx.dbsession, name, payload or {"person_id": 7}, ctx.enqueue if enqueue else None)
@@ -35,7 +43,7 @@ def dispatch_now(pod, event_id) -> bool:
 
 def test_a_recorded_event_reaches_the_hooks_after_commit(make_pod):
     recorder = Recorder()
-    pod = make_pod(extra_plugins={"example": recorder})
+    pod = alone_with(make_pod, recorder)
     event_id = recorded(pod, "post_published", {"post_id": 12}, enqueue=True)
     assert recorder.seen == []  # nothing runs before the jobs do
 
@@ -52,7 +60,7 @@ def test_a_recorded_event_reaches_the_hooks_after_commit(make_pod):
 
 def test_an_event_of_an_aborted_transaction_is_neither_stored_nor_dispatched(make_pod):
     recorder = Recorder()
-    pod = make_pod(extra_plugins={"example": recorder})
+    pod = alone_with(make_pod, recorder)
     with pytest.raises(RuntimeError):
         with in_job(pod) as ctx:
             record(ctx.dbsession, "profile_updated", {"person_id": 1}, ctx.enqueue)
@@ -77,7 +85,7 @@ def test_a_bad_event_is_refused_and_nothing_is_stored(pod, name, payload, reason
 
 def test_the_hooks_get_what_was_stored(make_pod):
     recorder = Recorder()
-    pod = make_pod(extra_plugins={"example": recorder})
+    pod = alone_with(make_pod, recorder)
     recorded(pod, "like_deleted", {"guid": "a" * 16, "author_id": 3, "target_type": "Post",
                                    "post_guid": ("tuple", "becomes", "list")}, enqueue=True)
     pod.jobs.drain()
@@ -86,7 +94,7 @@ def test_the_hooks_get_what_was_stored(make_pod):
 
 def test_dispatching_twice_runs_the_handlers_once(make_pod):
     recorder = Recorder()
-    pod = make_pod(extra_plugins={"example": recorder})
+    pod = alone_with(make_pod, recorder)
     event_id = recorded(pod)
 
     assert dispatch_now(pod, event_id) is True
@@ -102,7 +110,7 @@ def test_dispatching_twice_runs_the_handlers_once(make_pod):
 
 def test_an_event_claimed_by_a_running_dispatch_is_left_to_it(make_pod):
     recorder = Recorder()
-    pod = make_pod(extra_plugins={"example": recorder})
+    pod = alone_with(make_pod, recorder)
     event_id = recorded(pod)
     set_event(pod, event_id, claimed_at=utcnow(), attempts=1)  # another worker is on it
 
@@ -118,7 +126,7 @@ def test_an_event_claimed_by_a_running_dispatch_is_left_to_it(make_pod):
 
 def test_an_unknown_or_missing_event_is_not_dispatched(make_pod):
     recorder = Recorder()
-    pod = make_pod(extra_plugins={"example": recorder})
+    pod = alone_with(make_pod, recorder)
     assert dispatch_now(pod, 12345) is False
     event_id = recorded(pod)
     set_event(pod, event_id, name="no_such_event")
@@ -148,7 +156,7 @@ class FailsFirst:
 
 def test_a_failing_handler_leaves_the_event_undispatched_until_a_later_dispatch_succeeds(make_pod):
     plugin = FailsFirst()
-    pod = make_pod(extra_plugins={"example": plugin})
+    pod = alone_with(make_pod, plugin)
     event_id = recorded(pod)
 
     with pytest.raises(ConnectionError, match="far end is down"):
@@ -167,7 +175,7 @@ def test_a_failing_handler_leaves_the_event_undispatched_until_a_later_dispatch_
 
 def test_dispatch_gives_up_after_the_last_attempt(make_pod):
     plugin = FailsFirst(failures=10 ** 6)
-    pod = make_pod(extra_plugins={"example": plugin})
+    pod = alone_with(make_pod, plugin)
     event_id = recorded(pod)
 
     for _ in range(MAX_ATTEMPTS - 1):
@@ -185,7 +193,7 @@ def test_dispatch_gives_up_after_the_last_attempt(make_pod):
 
 def test_the_sweep_dispatches_an_event_whose_job_was_lost(make_pod):
     recorder = Recorder()
-    pod = make_pod(extra_plugins={"example": recorder})
+    pod = alone_with(make_pod, recorder)
     event_id = recorded(pod)  # committed, but the process died before sending the job
 
     with in_job(pod) as ctx:
