@@ -55,3 +55,31 @@ def test_a_local_match_needs_no_lookup(app, pod, remote_pod):
     page = app.get("/search", params={"q": f"bob@{pod.host}"})
     assert len(page.html.select("[data-testid=person-result]")) == 1
     assert remote_pod.requests == []
+
+
+def test_a_blocked_remote_person_is_not_shown(app, pod, remote_pod):
+    from core.aspects.models import Block
+    from core.federation.discovery import find_or_fetch_person
+
+    diaspora_id = remote_pod.person("alice")
+    assert sign_up(app, "bob").status_int == 303
+    with pod.session_factory() as session:
+        alice = find_or_fetch_person(session, pod, diaspora_id)
+        bob = session.scalar(sa.select(Person).where(Person.diaspora_id == f"bob@{pod.host}"))
+        alice.profile.searchable = False  # so the local search can't find her either
+        session.add(Block(user_id=bob.user_id, person_id=alice.id))
+        session.commit()
+    page = app.get("/search", params={"q": diaspora_id})
+    assert not page.html.select("[data-testid=person-result]")
+
+
+def test_an_unsearchable_remote_person_is_found_by_full_id(app, pod, remote_pod):
+    from core.federation.discovery import find_or_fetch_person
+
+    diaspora_id = remote_pod.person("alice")
+    assert sign_up(app, "bob").status_int == 303
+    with pod.session_factory() as session:
+        find_or_fetch_person(session, pod, diaspora_id).profile.searchable = False
+        session.commit()
+    assert app.get("/search", params={"q": "alice"}).html.select("[data-testid=person-result]") == []
+    assert len(app.get("/search", params={"q": diaspora_id}).html.select("[data-testid=person-result]")) == 1
