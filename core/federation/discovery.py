@@ -55,10 +55,11 @@ def pod_row(dbsession, host: str, https: bool) -> Pod:
 
 def person_base_url(person: Person) -> str:
     """``scheme://host[:port]`` of a remote person's pod, where its federation endpoints live."""
-    if person.pod_id is None:
+    session = object_session(person)
+    home = session.get(Pod, person.pod_id) if session is not None and person.pod_id is not None else None
+    if home is None:
         raise DiscoveryError(f"{person.diaspora_id} has no known pod")
-    pod = object_session(person).get(Pod, person.pod_id)
-    return pod.base_url
+    return home.base_url
 
 
 def normalize_public_key(pem: str) -> str:

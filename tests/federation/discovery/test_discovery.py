@@ -306,3 +306,13 @@ def test_hook_remote_person_for(make_pod, remote_pod):
         assert pod.pm.hook.remote_person_for(diaspora_id="moved@old.example", dbsession=dbsession,
                                              pod=pod).id == person_id
     assert directory.asked == ["moved@old.example"]
+
+
+def test_person_base_url_needs_a_pod(dbsession):
+    person = Person(guid="nopod0123456789abcdef", diaspora_id="nopod@else.example", public_key_pem="x")
+    dbsession.add(person)
+    dbsession.flush()
+    with pytest.raises(DiscoveryError, match="nopod@else.example has no known pod"):
+        discovery.person_base_url(person)
+    person.pod_id = discovery.pod_row(dbsession, "Else.Example:8443", https=True).id
+    assert discovery.person_base_url(person) == "https://else.example:8443"
