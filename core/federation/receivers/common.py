@@ -10,7 +10,7 @@ from ...aspects.models import AspectMembership, Contact
 from ...posts.models import AspectVisibility, Post
 from .. import delivery
 from ..discovery import find_or_fetch_person
-from ..errors import AuthorizationError, DiscoveryError, NotFound, ProtocolError
+from ..errors import AuthorizationError, DiscoveryError, EntityError, NotFound, ProtocolError
 from ..http import RequestFailed
 
 log = logging.getLogger(__name__)
@@ -31,6 +31,14 @@ def person(receipt, diaspora_id: str) -> Person:
         return find_or_fetch_person(receipt.dbsession, receipt.pod, diaspora_id)
     except DiscoveryError as exc:
         raise Retry(f"cannot look up {diaspora_id}: {exc}") from None
+
+
+def fits(value, limit: int, what: str):
+    """``value`` when it fits its column, else EntityError: a long value is refused with a reason,
+    not left to fail in the database."""
+    if value is not None and len(value) > limit:
+        raise EntityError(f"{what} is longer than {limit} characters")
+    return value
 
 
 def known(existing, author_id: int) -> bool:

@@ -12,7 +12,7 @@ from ...notifications.services import notify
 from ...posts.models import Comment, Like, Mention, Participation, PollParticipation, Post
 from ..entities import migration_identities, verify_account_migration
 from ..errors import AuthorizationError, EntityError
-from .common import person
+from .common import fits, person
 from .retractions import DELETERS, delete_post
 
 # --- contact ----------------------------------------------------------------------------------
@@ -74,12 +74,12 @@ def apply_profile(dbsession, owner: Person, entity) -> Profile:
     profile.first_name = (first or "")[:32]
     profile.last_name = (last or "")[:32]
     for name in ("image_url", "image_url_medium", "image_url_small"):
-        setattr(profile, name, entity.get(name))
+        setattr(profile, name, fits(entity.get(name), 1024, f"profile: {name}"))
     profile.bio = entity.get("bio") or ""
     profile.birthday = entity.get("birthday")
     profile.gender = entity.get("gender") or ""
     profile.location = entity.get("location") or ""
-    profile.tag_string = entity.get("tag_string") or ""
+    profile.tag_string = fits(entity.get("tag_string") or "", 255, "profile: tag_string")
     profile.searchable = entity.get("searchable") is not False
     profile.public_details = bool(entity.get("public"))
     profile.nsfw = bool(entity.get("nsfw"))

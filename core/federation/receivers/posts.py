@@ -18,7 +18,7 @@ from .. import delivery
 from ..entities import make_entity
 from ..errors import AuthorizationError, EntityError, NotFound
 from ..models import Delivery
-from .common import ANOTHER_AUTHOR, by_guid, fetched, known
+from .common import ANOTHER_AUTHOR, by_guid, fetched, fits, known
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,10 @@ def status_message(receipt, entity) -> Post:
     if poll is not None:
         _check_poll(dbsession, poll)
     location = entity.get("location")
+    if location is not None:
+        fits(location.get("address"), 255, "location: address")
+        fits(location.get("lat"), 32, "location: lat")
+        fits(location.get("lng"), 32, "location: lng")
     created = entity.get("created_at") or utcnow()
     post = Post(guid=entity.guid, type=STATUS_MESSAGE, author_id=author.id, public=bool(entity.get("public")),
                 text=entity.get("text") or "", provider_display_name=entity.get("provider_display_name"),
@@ -104,6 +108,8 @@ def _check_photo(dbsession, photo, author: Person) -> None:
     path = photo.get("remote_photo_path") or ""
     if urlsplit(path).scheme not in ("http", "https"):
         raise EntityError(f"photo {photo.get('guid')}: remote_photo_path is not an http(s) URL")
+    fits(path, 1024, f"photo {photo.get('guid')}: remote_photo_path")
+    fits(photo.get("remote_photo_name"), 255, f"photo {photo.get('guid')}: remote_photo_name")
     known(by_guid(dbsession, Photo, photo.get("guid")), author.id)
 
 

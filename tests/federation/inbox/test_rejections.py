@@ -208,3 +208,11 @@ def test_a_deletion_from_someone_never_known_is_done_without_looking_them_up(inb
     assert (item.state, item.attempts, item.entity_type) == (DONE, 0, "account_deletion")
     assert item.reason == f"account_deletion from {sender}, who is not known here: nothing to undo"
     assert content(inbox) == before
+
+
+def test_a_value_too_long_for_its_column_is_refused_with_a_reason(inbox, zoe, before):
+    location = element("location", address="Berlin", lat="5" * 40, lng="13.4")
+    item = inbox.public(element("status_message", location, author=zoe.diaspora_id, guid=GUID, public=True,
+                                text="x"), zoe)
+    rejected(item, "location: lat is longer than 32 characters")
+    assert content(inbox) == before
