@@ -278,7 +278,7 @@ def _exchange(pod, method: str, url: str, purpose: str, policy: Policy, headers:
     except Refused as exc:
         log.warning("refused outbound request for %s to %s: %s", purpose, url, exc)
         raise
-    except requests.RequestException as exc:
+    except (requests.RequestException, OSError) as exc:  # OSError: from a plugin's own transport
         raise Unreachable(f"{method} {url} failed: {exc}") from None
     try:
         declared = answer.headers.get("Content-Length", "")
