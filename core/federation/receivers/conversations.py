@@ -8,8 +8,15 @@ from ..errors import AuthorizationError, EntityError, NotFound
 from .common import ANOTHER_AUTHOR, by_guid, known, person
 
 
+def _privately(receipt, entity) -> None:
+    """Private messages travel encrypted to each participant (§9.5); a public copy is not one."""
+    if receipt.recipient_user is None:
+        raise AuthorizationError(f"a {entity.type} must be sent privately")
+
+
 def conversation(receipt, entity) -> Conversation:
     """A new conversation with its first messages; a copy for another of our users changes nothing."""
+    _privately(receipt, entity)
     dbsession = receipt.dbsession
     author = receipt.sender_person
     existing = by_guid(dbsession, Conversation, entity.guid)
@@ -18,7 +25,7 @@ def conversation(receipt, entity) -> Conversation:
     ids = list(dict.fromkeys(p.strip().lower() for p in (entity.get("participants") or "").split(";") if p.strip()))
     if author.diaspora_id not in ids:
         raise EntityError("conversation: the author is not among the participants")
-    if receipt.recipient_user is not None and receipt.recipient_user.diaspora_id not in ids:
+    if receipt.recipient_user.diaspora_id not in ids:
         raise AuthorizationError(f"{receipt.recipient_user.diaspora_id} is not a participant of conversation "
                                  f"{entity.guid}")
     people = [person(receipt, diaspora_id) for diaspora_id in ids]
@@ -41,6 +48,7 @@ def conversation(receipt, entity) -> Conversation:
 
 def message(receipt, entity) -> Message:
     """A reply in a conversation the sender takes part in."""
+    _privately(receipt, entity)
     dbsession = receipt.dbsession
     author = receipt.sender_person
     existing = by_guid(dbsession, Message, entity.guid)

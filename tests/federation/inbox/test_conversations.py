@@ -58,3 +58,10 @@ def test_a_conversation_not_including_the_recipient_is_rejected(inbox, local, zo
     assert (item.state, item.reason) == (REJECTED, f"{alice.diaspora_id} is not a participant of conversation "
                                                    f"{CONVERSATION}")
     assert inbox.count(Conversation) == inbox.count(Message) == 0
+
+
+def test_a_conversation_on_the_public_route_is_rejected(inbox, local, zoe):
+    _, alice = local("alice")
+    item = inbox.public(conversation(zoe, alice), zoe)
+    assert (item.state, item.reason) == (REJECTED, "a conversation must be sent privately")
+    assert inbox.count(Conversation) == inbox.count(Message) == 0
