@@ -9,7 +9,7 @@ from ...aspects.models import AspectMembership, Contact
 from ...conversations.models import ConversationParticipant
 from ...db import utcnow
 from ...notifications.services import notify
-from ...posts.models import Comment, Like, Mention, Participation, PollParticipation, Post
+from ...posts.models import Comment, Like, Mention, Participation, Photo, PollParticipation, Post
 from ..entities import migration_identities, verify_account_migration
 from ..errors import AuthorizationError, EntityError
 from .common import fits, person
@@ -108,6 +108,8 @@ def account_deletion(receipt, entity) -> Person:
 
 
 def close_person(dbsession, gone: Person) -> None:
+    """Remove everything the person left here (posts, photos, interactions, sharing) and blank
+    their profile; the person row stays, closed, so what they said in conversations keeps a name."""
     for post in dbsession.scalars(sa.select(Post).where(Post.author_id == gone.id)).unique().all():
         delete_post(dbsession, post)
     dbsession.flush()
@@ -117,7 +119,7 @@ def close_person(dbsession, gone: Person) -> None:
             deleter(dbsession, row)
     dbsession.flush()
     for model, column in ((Participation, Participation.person_id), (Mention, Mention.person_id),
-                          (Contact, Contact.person_id)):
+                          (Contact, Contact.person_id), (Photo, Photo.author_id)):
         dbsession.execute(sa.delete(model).where(column == gone.id))
     gone.closed_at = utcnow()
     if gone.profile is not None:

@@ -8,7 +8,7 @@ from core.aspects.models import Contact
 from core.federation.entities import account_migration_signed_string
 from core.federation.models import DONE, REJECTED
 from core.notifications.models import Notification
-from core.posts.models import Comment, Post
+from core.posts.models import Comment, Photo, Post
 
 from .conftest import compose, element, relayable, sign
 from .test_posts import status_message
@@ -80,13 +80,15 @@ def test_an_account_deletion_closes_the_person_and_removes_their_content(inbox, 
     inbox.public(relayable("comment", zoe.private_key_pem, author=zoe.diaspora_id, guid="k" * 32, parent_guid=guid,
                            text="bye"), zoe)
     inbox.private(contact(zoe, alice), zoe, alice)
+    inbox.public(element("photo", guid="b" * 32, author=zoe.diaspora_id, public=True,
+                         remote_photo_path="https://remote.example/images/", remote_photo_name="a.jpg"), zoe)
     item = inbox.public(element("account_deletion", author=zoe.diaspora_id), zoe)
     assert item.state == DONE, item.reason
     with inbox.pod.session_factory() as session:
         assert session.get(Person, zoe.person_id).closed_at is not None
         assert session.scalar(sa.select(Post.comments_count).where(Post.guid == guid)) == 0
     assert inbox.count(Post, Post.author_id == zoe.person_id) == 0
-    assert inbox.count(Comment) == inbox.count(Contact) == 0
+    assert inbox.count(Comment) == inbox.count(Contact) == inbox.count(Photo) == 0
     later = inbox.public(status_message(zoe, guid="9" * 32), zoe)
     assert (later.state, later.reason) == (REJECTED, f"the account of {zoe.diaspora_id} is closed")
 
