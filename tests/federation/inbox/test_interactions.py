@@ -145,3 +145,25 @@ def test_a_participation_in_someone_elses_post_is_rejected(inbox, local, zoe, ya
                                 parent_type="Post"), yann)
     assert (item.state, item.reason) == (REJECTED, "parent not local")
     assert inbox.count(Participation, Participation.person_id == yann.person_id) == 0
+
+
+def test_a_comment_on_our_limited_post_from_someone_it_was_given_to(inbox, local, zoe, xena, pod):
+    from core.aspects.models import Aspect, AspectMembership, Contact
+
+    alice_browser, alice = local("alice")
+    with pod.session_factory() as session:
+        friends = session.scalar(sa.select(Aspect).where(Aspect.user_id == alice.user_id, Aspect.name == "Friends"))
+        for remote in (zoe, xena):
+            contact = Contact(user_id=alice.user_id, person_id=remote.person_id, receiving=True, sharing=True)
+            session.add(contact)
+            session.flush()
+            session.add(AspectMembership(aspect_id=friends.id, contact_id=contact.id))
+        session.commit()
+    guid = compose(alice_browser, "Friends only", visibility="all_aspects")
+    xml = relayable("comment", zoe.private_key_pem, author=zoe.diaspora_id, guid=COMMENT, parent_guid=guid,
+                    text="Between us")
+    item = inbox.private(xml, zoe, alice)
+    assert item.state == DONE, item.reason
+    with pod.session_factory() as session:
+        relays = session.scalars(sa.select(Delivery).where(Delivery.entity_type == "comment")).all()
+        assert [r.recipient_person_id for r in relays] == [xena.person_id]  # privately, to the other member only
