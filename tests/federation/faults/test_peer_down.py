@@ -26,15 +26,28 @@ def test_a_peer_down_for_an_hour_gets_every_delivery_in_order_once(start_pod, fa
     for number, visibility in enumerate(("public", "aspects", "public", "public"), 1):
         posts.append(compose(alice, f"Written while the peer is away, number {number}", visibility,
                              aspects={"Friends"} if visibility == "aspects" else ()))
-        if number == 2:  # by now the peer failed twice in a row: it is marked down
-            wait_until(lambda: a.sql("SELECT status FROM pods WHERE host = :h", h=fake_peer.host) == [("down",)],
-                       30, what="pod A to mark the peer down")
+
+    def marked_down():
+        # A post sent while another send to the peer is under way waits for the sweep: run it now.
+        a.run_periodic_now("sweep_deliveries")
+        return a.sql("SELECT status FROM pods WHERE host = :h", h=fake_peer.host) == [("down",)]
+
+    wait_until(marked_down, 30, interval=1, what="pod A to mark the peer down after two failures")
     rows = lambda: a.sql("SELECT entity_guid, state FROM deliveries WHERE entity_type = 'status_message' "  # noqa: E731
                          "ORDER BY id")
     wait_until(lambda: len(rows()) == 4, 30, what="a delivery row per post")
     assert {state for _, state in rows()} == {"pending"}, rows()
-    [(failures, last_error)] = a.sql("SELECT failures, last_error FROM pods WHERE host = :h", h=fake_peer.host)
+    [(pod_id, failures, last_error)] = a.sql("SELECT id, failures, last_error FROM pods WHERE host = :h",
+                                             h=fake_peer.host)
     assert failures >= 2 and last_error, (failures, last_error)
+
+    # The podmin sees it on the federation page: the peer down with its error, the posts waiting.
+    a.seedpod("roles", "add", "admin", "alice")
+    page = alice.get("/admin/federation")
+    row = " ".join(page.html.select_one(f'[data-testid="pod-{pod_id}"]').text.split())
+    assert fake_peer.host in row and "down" in row, row
+    waiting = " ".join(page.html.select_one('[data-testid="pending-deliveries"]').text.split())
+    assert waiting.count("status_message") == 4, waiting
 
     # An hour later the peer is back; the health check that is due by then finds it.
     fake_peer.start()
