@@ -10,6 +10,8 @@ so every check waits for its page to change.
 """
 from __future__ import annotations
 
+import requests
+
 from ..conftest import wait_until
 from ..steps import (comment, comments_on, compose, create_aspect, form_posting_to, like, likers_of, notifications,
                      png, posts_on, put_in_aspect, search_result_link, status_of, text_of)
@@ -58,6 +60,8 @@ def test_two_pods_federate_a_whole_social_journey(two_pods):
     assert LIMITED in shown[limited] and PUBLIC in shown[public]
     photo = bob.get(f"/posts/{public}").html.select_one('img[alt="Sunflowers by the fence"]')
     assert photo is not None and photo["src"].startswith(a.url + "/"), photo
+    served = requests.get(photo["src"], timeout=10)  # what Bob's browser loads, from pod A
+    assert served.status_code == 200 and served.headers["Content-Type"].startswith("image/")
     assert LIMITED in text_of(bob, f"/posts/{limited}")
 
     # Bob comments on and likes both; Alice sees it on pod A.
