@@ -11,6 +11,7 @@ connections in between.
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -22,6 +23,32 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from core.testing import free_port
+
+
+def make_federation_package_importable() -> None:
+    """The PyPI `federation` package (our independent peer) imports Django settings at import time
+    but does not depend on Django, and falls back to its defaults when Django is unconfigured.
+    Without Django installed, an empty stand-in module gives it exactly that fallback."""
+    import importlib.util
+    import types
+
+    if "django" in sys.modules or importlib.util.find_spec("django") is not None:
+        return
+
+    class ImproperlyConfigured(Exception):
+        pass
+
+    class Unconfigured:
+        def __getattr__(self, name):
+            raise ImproperlyConfigured(f"no Django settings ({name})")
+
+    modules = {name: types.ModuleType(name) for name in ("django", "django.conf", "django.core",
+                                                          "django.core.exceptions")}
+    modules["django.conf"].settings = Unconfigured()
+    modules["django.core.exceptions"].ImproperlyConfigured = ImproperlyConfigured
+    modules["django"].conf, modules["django"].core = modules["django.conf"], modules["django.core"]
+    modules["django.core"].exceptions = modules["django.core.exceptions"]
+    sys.modules.update(modules)
 
 
 def new_key_pem() -> tuple[str, str]:

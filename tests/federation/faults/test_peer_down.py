@@ -8,7 +8,7 @@ goes out, oldest first, none twice.
 """
 from __future__ import annotations
 
-from ..conftest import wait_until
+from ..processes import wait_until
 from ..steps import compose, put_in_aspect, search_result_link
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import signal
 
-from ..conftest import stop_process, wait_until
+from ..processes import stop_process, wait_until
 from ..steps import compose, put_in_aspect, search_result_link
 
 

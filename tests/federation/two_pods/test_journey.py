@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import requests
 
-from ..conftest import wait_until
+from ..processes import wait_until
 from ..steps import (comment, comments_on, compose, create_aspect, form_posting_to, like, likers_of, notifications,
                      png, posts_on, put_in_aspect, search_result_link, status_of, text_of)
 
