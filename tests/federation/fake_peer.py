@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import sys
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -59,6 +60,21 @@ def new_key_pem() -> tuple[str, str]:
     public = key.public_key().public_bytes(serialization.Encoding.PEM,
                                            serialization.PublicFormat.SubjectPublicKeyInfo).decode()
     return private, public
+
+
+def signed_status_message(author: "PeerPerson", text: str, signer: "PeerPerson | None" = None) -> tuple[str, bytes]:
+    """(guid, Magic Envelope) of a new public post by ``author``, written and signed (by ``signer``,
+    the author unless given) with the federation package."""
+    import asyncio
+    import datetime as dt
+
+    from federation.entities.diaspora.entities import DiasporaPost
+    from federation.outbound import handle_create_payload
+
+    guid = uuid.uuid4().hex
+    post = DiasporaPost(raw_content=text, guid=guid, id=guid, actor_id=author.handle, handle=author.handle,
+                        public=True, created_at=dt.datetime.now(dt.timezone.utc).replace(microsecond=0))
+    return guid, asyncio.run(handle_create_payload(post, (signer or author).user(), "diaspora")).encode()
 
 
 @dataclass
@@ -114,6 +130,7 @@ class FakePeer:
         self.received: list[Received] = []
         self.requests: list[str] = []  # "GET /path" of everything asked, discovery included
         self.mode = "ok"
+        self.discovery_delay = 0.0  # seconds before answering WebFinger: a slow pod far away
         self.release = threading.Event()
         self.lock = threading.Lock()
         self.server: ThreadingHTTPServer | None = None
@@ -176,6 +193,7 @@ class FakePeer:
                 parts = urlsplit(self.path)
                 peer.requests.append(f"GET {parts.path}")
                 if parts.path == "/.well-known/webfinger":
+                    time.sleep(peer.discovery_delay)
                     found = peer.webfinger(parse_qs(parts.query).get("resource", [""])[0])
                     if found is None:
                         return self.answer(404)
