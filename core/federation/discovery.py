@@ -15,7 +15,6 @@ from urllib.parse import quote, urljoin, urlsplit
 import sqlalchemy as sa
 from sqlalchemy.orm import object_session
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from ..accounts.models import Person, Profile
 from ..db import utcnow
@@ -23,7 +22,8 @@ from . import http
 from ..stats import usage
 from .documents import (HCard, NodeStats, WebFinger, host_of, normalize_diaspora_id, parse_hcard, parse_webfinger,
                         software_version, valid_diaspora_id)
-from .errors import DiscoveryError, ProtocolError
+from .envelope import load_public_key
+from .errors import DiscoveryError, ProtocolError, SignatureError
 from .models import Pod
 
 log = logging.getLogger(__name__)
@@ -65,11 +65,9 @@ def person_base_url(person: Person) -> str:
 def normalize_public_key(pem: str) -> str:
     """The RSA key of an hCard as SPKI PEM, whichever of SPKI or PKCS#1 it was published as."""
     try:
-        key = serialization.load_pem_public_key(pem.strip().encode("ascii"))
-    except (ValueError, UnicodeEncodeError, TypeError) as exc:
-        raise DiscoveryError(f"hCard public key cannot be read: {exc}") from None
-    if not isinstance(key, rsa.RSAPublicKey):
-        raise DiscoveryError("hCard public key is not an RSA key")
+        key = load_public_key(pem)
+    except SignatureError as exc:
+        raise DiscoveryError(f"hCard {exc}") from None
     return key.public_bytes(serialization.Encoding.PEM,
                             serialization.PublicFormat.SubjectPublicKeyInfo).decode("ascii")
 

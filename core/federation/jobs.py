@@ -1,42 +1,14 @@
-"""Federation's jobs: processing inbox items, delivering, sweeping, checking pods."""
+"""Federation's jobs: processing inbox items, delivering, sweeping, checking pods.
 
-
-# Delivery
-# Thin: the work is in core.federation.delivery. State lives in the deliveries and pods rows,
-# so a job that dies is simply run again by the sweep; dramatiq retries add nothing.
-
-from ..jobs import Periodic, job  # noqa: E402
-from . import delivery  # noqa: E402
-
-
-@job(max_retries=0)
-def deliver_to_pod(ctx, pod_id):
-    """Send the due deliveries of one pod, in creation order."""
-    delivery.send_pod(ctx, int(pod_id))
-
-
-@job(max_retries=0)
-def sweep_deliveries(ctx):
-    """Free deliveries held by dead workers and wake every pod with due deliveries."""
-    delivery.sweep(ctx)
-
-
-@job(max_retries=0)
-def check_down_pods(ctx):
-    """Probe pods marked down; those that answer get what they missed."""
-    delivery.check_pods(ctx)
-
-
-PERIODIC = [*globals().get("PERIODIC", []),
-            Periodic(sweep_deliveries, every=60), Periodic(check_down_pods, every=300)]
+Thin on purpose: the work is in :mod:`core.federation.inbox` and :mod:`core.federation.sending`.
+State lives in the inbox_items, deliveries and pods rows, so a job that dies is simply run
+again by a sweep; dramatiq's own retries would add nothing.
+"""
+from ..jobs import Periodic, job
+from . import inbox, sending
 
 
 # Inbox
-# Thin: the work is in core.federation.inbox. An item's state lives in its row; a worker that
-# dies leaves it pending and the sweep sends it again.
-
-from . import inbox  # noqa: E402
-
 
 @job(max_retries=0)
 def process_inbox_item(ctx, item_id):
@@ -51,4 +23,28 @@ def sweep_inbox(ctx):
         ctx.enqueue(process_inbox_item, item_id)
 
 
-PERIODIC = [*globals().get("PERIODIC", []), Periodic(sweep_inbox, every=60)]
+# Delivery
+
+@job(max_retries=0)
+def deliver_to_pod(ctx, pod_id):
+    """Send the due deliveries of one pod, in creation order."""
+    sending.send_pod(ctx, int(pod_id))
+
+
+@job(max_retries=0)
+def sweep_deliveries(ctx):
+    """Free deliveries held by dead workers and wake every pod with due deliveries."""
+    sending.sweep(ctx)
+
+
+@job(max_retries=0)
+def check_down_pods(ctx):
+    """Probe pods marked down; those that answer get what they missed."""
+    sending.check_pods(ctx)
+
+
+PERIODIC = [
+    Periodic(sweep_inbox, every=60),
+    Periodic(sweep_deliveries, every=60),
+    Periodic(check_down_pods, every=300),
+]

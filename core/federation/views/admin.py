@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 
-from ..delivery import pod_counts, retry_pod_now
+from ..sending import pod_counts, retry_pod_now
 from ..models import FAILED, PENDING, REJECTED, SENDING, Delivery, InboxItem, Pod
 
 PER_PAGE = 50

@@ -7,7 +7,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from core.accounts.models import Person, User
-from core.federation import delivery
+from core.federation import sending
 from core.federation.jobs import check_down_pods, deliver_to_pod, sweep_deliveries
 from core.federation.models import DONE, FAILED, PENDING, POD_DOWN, POD_UP, SENDING, Delivery, Pod
 
@@ -114,11 +114,11 @@ def test_the_last_attempt_gives_up(make_pod, receiving_pod):
 
 
 def test_contacts_get_ten_more_attempts(pod):
-    assert delivery.attempts_for(pod, "contact") == delivery.attempts_for(pod, "status_message") + 10 == 24
+    assert sending.attempts_for(pod, "contact") == sending.attempts_for(pod, "status_message") + 10 == 24
 
 
 def test_backoff_grows_and_covers_more_than_three_days():
-    waits = [delivery.backoff(n) for n in range(1, 14)]  # 14 attempts: 13 waits
+    waits = [sending.backoff(n) for n in range(1, 14)]  # 14 attempts: 13 waits
     assert all(later > earlier for earlier, later in zip(waits, waits[1:]))
     assert sum(waits, dt.timedelta()) > dt.timedelta(days=3)
 
@@ -241,9 +241,9 @@ def test_retry_now_makes_a_down_pod_up_and_sends(pod, local_user, receiving_pod)
         session.commit()
     sent = []
     with pod.session_factory() as session:
-        assert delivery.retry_pod_now(session, pod_id, lambda fn, *args: sent.append((fn, args)))
+        assert sending.retry_pod_now(session, pod_id, lambda fn, *args: sent.append((fn, args)))
         session.commit()
-        assert not delivery.retry_pod_now(session, 999999, lambda *a: None)
+        assert not sending.retry_pod_now(session, 999999, lambda *a: None)
     assert sent == [(deliver_to_pod, (pod_id,))]
     pod.jobs.send(deliver_to_pod, pod_id)
     pod.jobs.drain()

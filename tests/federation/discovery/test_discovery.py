@@ -160,7 +160,7 @@ def test_a_broken_hcard_is_rejected(pod, dbsession, remote_pod):
 
 def test_a_hcard_with_a_bad_key_is_rejected(pod, dbsession, remote_pod):
     key = "-----BEGIN PUBLIC KEY-----\nbm90IGEga2V5\n-----END PUBLIC KEY-----\n"
-    with pytest.raises(DiscoveryError, match="public key cannot be read"):
+    with pytest.raises(DiscoveryError, match="hCard public key is not a usable PEM"):
         discovery.find_or_fetch_person(dbsession, pod, remote_pod.person("alice", public_key=key))
     assert people_count(dbsession) == 0
 
