@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import sqlalchemy as sa
 import transaction
 import zope.sqlalchemy
 from sqlalchemy import DateTime, MetaData, create_engine, event
@@ -49,6 +50,21 @@ class UTCDateTime(TypeDecorator):
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
+
+
+def insert_unless_present(dbsession: Session, model, **values) -> bool:
+    """INSERT a row unless one with the same unique key exists (ON CONFLICT DO NOTHING, on
+    SQLite and PostgreSQL alike); True when this call inserted it. Two transactions creating
+    the same row at once (two jobs meeting the same new pod) then both succeed: the second
+    waits for the first and finds its row."""
+    if dbsession.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    dbsession.flush()
+    # RETURNING rather than rowcount, which drivers may leave at -1 for this statement.
+    statement = insert(model).values(**values).on_conflict_do_nothing().returning(sa.literal(1))
+    return dbsession.execute(statement).first() is not None
 
 
 def make_engine(url: str) -> Engine:

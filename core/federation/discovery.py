@@ -17,14 +17,14 @@ from sqlalchemy.orm import object_session
 from cryptography.hazmat.primitives import serialization
 
 from ..accounts.models import Person, Profile
-from ..db import utcnow
+from ..db import insert_unless_present, utcnow
 from . import http
 from ..stats import usage
 from .documents import (HCard, NodeStats, WebFinger, host_of, normalize_diaspora_id, parse_hcard, parse_webfinger,
                         software_version, valid_diaspora_id)
 from .envelope import load_public_key
 from .errors import DiscoveryError, ProtocolError, SignatureError
-from .models import Pod
+from .models import POD_UNKNOWN, Pod
 
 log = logging.getLogger(__name__)
 
@@ -41,14 +41,14 @@ def known_person(dbsession, diaspora_id: str) -> Person | None:
 
 def pod_row(dbsession, host: str, https: bool) -> Pod:
     """The Pod row of ``host[:port]`` (lower-cased), created if new. A pod seen on https once
-    stays https (§5.4)."""
+    stays https (§5.4). Safe when two jobs meet the same new pod at once."""
     host = host.strip().lower()
     found = dbsession.scalar(sa.select(Pod).where(Pod.host == host))
     if found is None:
-        found = Pod(host=host, https=bool(https))
-        dbsession.add(found)
-        dbsession.flush()
-    elif https and not found.https:
+        insert_unless_present(dbsession, Pod, host=host, https=bool(https), status=POD_UNKNOWN, failures=0,
+                              created_at=utcnow())
+        found = dbsession.scalar(sa.select(Pod).where(Pod.host == host))
+    if https and not found.https:
         found.https = True
     return found
 
@@ -140,17 +140,22 @@ def _apply_profile(profile: Profile, card: HCard, base_url: str) -> None:
 def _create(dbsession, pod, diaspora_id: str) -> Person:
     webfinger, card = discover(dbsession, pod, diaspora_id)
     key = normalize_public_key(card.public_key)
-    clash = dbsession.scalar(sa.select(Person).where(Person.guid == card.guid))
-    if clash is not None:
-        raise DiscoveryError(f"hCard of {diaspora_id} claims guid {card.guid}, which belongs to {clash.diaspora_id}")
     home = seed_pod(dbsession, webfinger)
-    person = Person(guid=card.guid, diaspora_id=diaspora_id, public_key_pem=key, pod_id=home.id,
-                    fetched_at=utcnow())
-    person.profile = Profile()
-    _apply_profile(person.profile, card, home.base_url)
-    dbsession.add(person)
-    dbsession.flush()
-    log.info("discovered %s (guid %s) on %s", diaspora_id, card.guid, home.host)
+    # Two payloads from a new sender arrive together: both jobs discover them, and whichever
+    # inserts second finds the first one's row instead of failing.
+    created = insert_unless_present(dbsession, Person, guid=card.guid, diaspora_id=diaspora_id,
+                                    public_key_pem=key, pod_id=home.id, fetched_at=utcnow(),
+                                    created_at=utcnow())
+    person = dbsession.scalar(sa.select(Person).where(Person.diaspora_id == diaspora_id))
+    if person is None or person.guid != card.guid:
+        clash = dbsession.scalar(sa.select(Person).where(Person.guid == card.guid))
+        owner = clash.diaspora_id if clash is not None else "someone else"
+        raise DiscoveryError(f"hCard of {diaspora_id} claims guid {card.guid}, which belongs to {owner}")
+    if created:
+        person.profile = Profile()
+        _apply_profile(person.profile, card, home.base_url)
+        dbsession.flush()
+        log.info("discovered %s (guid %s) on %s", diaspora_id, card.guid, home.host)
     return person
 
 

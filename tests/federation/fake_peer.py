@@ -62,10 +62,20 @@ def new_key_pem() -> tuple[str, str]:
     return private, public
 
 
+def run_async(coroutine):
+    """Run one of the federation package's coroutines to the end, on a thread of its own: in a
+    test process that ran the browser tests, Playwright keeps an event loop running on the
+    main thread, where asyncio.run() refuses to start another."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def signed_status_message(author: "PeerPerson", text: str, signer: "PeerPerson | None" = None) -> tuple[str, bytes]:
     """(guid, Magic Envelope) of a new public post by ``author``, written and signed (by ``signer``,
     the author unless given) with the federation package."""
-    import asyncio
     import datetime as dt
 
     from federation.entities.diaspora.entities import DiasporaPost
@@ -74,7 +84,7 @@ def signed_status_message(author: "PeerPerson", text: str, signer: "PeerPerson |
     guid = uuid.uuid4().hex
     post = DiasporaPost(raw_content=text, guid=guid, id=guid, actor_id=author.handle, handle=author.handle,
                         public=True, created_at=dt.datetime.now(dt.timezone.utc).replace(microsecond=0))
-    return guid, asyncio.run(handle_create_payload(post, (signer or author).user(), "diaspora")).encode()
+    return guid, run_async(handle_create_payload(post, (signer or author).user(), "diaspora")).encode()
 
 
 @dataclass

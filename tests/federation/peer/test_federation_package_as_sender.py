@@ -8,7 +8,6 @@ The pod runs in this process on a loopback port; its jobs run when the test drai
 """
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import uuid
 
@@ -20,7 +19,7 @@ from core.federation.models import DONE, REJECTED, InboxItem
 from core.posts.models import Post
 from core.testing import sign_up
 
-from ..fake_peer import PeerPerson
+from ..fake_peer import PeerPerson, run_async
 
 
 @pytest.fixture
@@ -67,7 +66,7 @@ def envelope(entity, signer) -> bytes:
     """The package's Magic Envelope of ``entity``, signed as ``signer`` (a federation UserType)."""
     from federation.outbound import handle_create_payload
 
-    return asyncio.run(handle_create_payload(entity, signer, "diaspora")).encode()
+    return run_async(handle_create_payload(entity, signer, "diaspora")).encode()
 
 
 def receive(server, body: bytes) -> None:
@@ -98,13 +97,13 @@ def test_the_package_discovers_a_seedpod_user(server, plain_http_for_the_package
     host = server.url.split("//")[1]
     with server.pod.session_factory() as session:
         alice = session.scalar(sa.select(Person).where(Person.diaspora_id == f"alice@{host}"))
-    profile = asyncio.run(retrieve_and_parse_profile(f"alice@{host}"))
+    profile = run_async(retrieve_and_parse_profile(f"alice@{host}"))
     assert profile is not None, "the federation package could not read alice's WebFinger and hCard"
     assert profile.handle == f"alice@{host}"
     assert profile.guid == alice.guid
     assert profile.public_key.split() == alice.public_key_pem.split()
     assert profile.name
-    assert asyncio.run(retrieve_and_parse_profile(f"nobody@{host}")) is None
+    assert run_async(retrieve_and_parse_profile(f"nobody@{host}")) is None
 
 
 def test_a_signed_public_post_from_the_package_is_accepted_and_shown(server, fake_peer):

@@ -7,7 +7,6 @@ keys handed over directly (the parent conftest makes the package importable with
 """
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 import uuid
@@ -20,6 +19,8 @@ from lxml import etree
 from core.federation.entities import make_entity, parse_entity, sign_relayable, verify_relayable
 from core.federation.envelope import build_envelope, decrypt, encrypt_for, read_envelope, verify_envelope
 from core.federation.errors import SignatureError
+
+from ..fake_peer import run_async
 
 ALICE = "alice@seedpod.example"
 BOB = "bob@peer.example"
@@ -57,13 +58,13 @@ def receive(body, keys, user=None):
     from federation.protocols.diaspora.protocol import Protocol
     from federation.types import RequestType
 
-    return asyncio.run(Protocol().receive(RequestType(body=body), user=user, sender_key_fetcher=key_fetcher(keys)))
+    return run_async(Protocol().receive(RequestType(body=body), user=user, sender_key_fetcher=key_fetcher(keys)))
 
 
 def entities_from(payload: bytes, sender: str, keys):
     from federation.entities.diaspora.mappers import message_to_objects
 
-    return asyncio.run(message_to_objects(payload, sender, sender_key_fetcher=key_fetcher(keys)))
+    return run_async(message_to_objects(payload, sender, sender_key_fetcher=key_fetcher(keys)))
 
 
 def test_the_package_verifies_a_public_envelope_and_reads_the_post(keys):
