@@ -1,17 +1,28 @@
 """Federation's own hookimpls: it learns what local users did from events and plans deliveries."""
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+import transaction
+
+from ..accounts.models import Person, User
+from ..aspects.models import Contact
+from ..conversations.models import Conversation, Message
+from ..db import tm_session
+from ..events import dispatch_context
+from ..hookspecs import hookimpl
+from ..jobs import JobContext
+from ..posts.models import Comment, Like, Participation, Poll, PollParticipation, Post
+from . import delivery, serialize
+from .discovery import find_or_fetch_person
+from .errors import DiscoveryError
+from .models import Delivery
 
 
-# Discovery
-
-from ..hookspecs import hookimpl  # noqa: E402
-
+# --- Discovery: people on other pods, for search and mentions ------------------------------
 
 @hookimpl(trylast=True)
 def remote_person_for(diaspora_id, dbsession, pod):
     """People search and mentions find people on other pods through WebFinger and hCard."""
-    from .discovery import find_or_fetch_person
-    from .errors import DiscoveryError
-
     try:
         return find_or_fetch_person(dbsession, pod, diaspora_id)
     except DiscoveryError:
@@ -23,26 +34,16 @@ def remote_person_for(diaspora_id, dbsession, pod):
 # core.federation.delivery and enqueues the pods after commit. All are idempotent: planning
 # skips targets that already have the entity from the same sender.
 
-from contextlib import contextmanager  # noqa: E402
-
-import sqlalchemy as sa  # noqa: E402
-
-
 @contextmanager
 def _unit_of_work(pod):
     """The dispatching job's context, so the planned rows commit together with the mark that
     the event was dispatched (and vanish if any handler fails); called outside a dispatch, a
     transaction of our own."""
-    from ..events import dispatch_context
-
     ctx = dispatch_context()
     if ctx is not None:
         yield ctx
         return
-    import transaction
 
-    from ..db import tm_session
-    from ..jobs import JobContext
 
     manager = transaction.TransactionManager(explicit=True)
     with manager:
@@ -57,9 +58,6 @@ def _send_interaction(ctx, obj, post, author, entity) -> None:
     """A comment, like or vote by a local ``author`` on ``post`` (§10.3): from the root
     author's pod to everyone who got the post, else to the root author, with a participation
     so the root author's pod keeps us posted."""
-    from . import delivery, serialize
-    from ..posts.models import Participation
-
     if _local(post.author):
         delivery.relay(ctx.dbsession, ctx.pod, post, entity, ctx.enqueue)
         return
@@ -75,10 +73,6 @@ def _send_interaction(ctx, obj, post, author, entity) -> None:
 def _retract_interaction(ctx, payload: dict, target_type: str, entity_type: str) -> None:
     """A local user took back a comment or like: the root author's pod tells everyone who got
     the original (signing as root author); otherwise the deleter tells the root author."""
-    from . import delivery, serialize
-    from ..accounts.models import Person
-    from ..posts.models import Post
-
     dbsession = ctx.dbsession
     post = dbsession.scalar(sa.select(Post).where(Post.guid == payload.get("post_guid")))
     author = dbsession.get(Person, payload.get("author_id"))
@@ -102,8 +96,6 @@ def _retract_interaction(ctx, payload: dict, target_type: str, entity_type: str)
 
 @hookimpl(trylast=True)
 def on_post_published(event, pod):
-    from . import delivery, serialize
-    from ..posts.models import Post
 
     with _unit_of_work(pod) as ctx:
         post = ctx.dbsession.get(Post, event.payload.get("post_id"))
@@ -117,9 +109,6 @@ def on_post_published(event, pod):
 @hookimpl(trylast=True)
 def on_post_deleted(event, pod):
     """A retraction to exactly the pods and people the post was delivered to."""
-    from . import delivery, serialize
-    from ..accounts.models import Person
-
     payload = event.payload
     with _unit_of_work(pod) as ctx:
         author = ctx.dbsession.get(Person, payload.get("author_id"))
@@ -137,8 +126,6 @@ def on_post_deleted(event, pod):
 
 @hookimpl(trylast=True)
 def on_comment_created(event, pod):
-    from . import serialize
-    from ..posts.models import Comment
 
     with _unit_of_work(pod) as ctx:
         comment = ctx.dbsession.get(Comment, event.payload.get("comment_id"))
@@ -150,8 +137,6 @@ def on_comment_created(event, pod):
 
 @hookimpl(trylast=True)
 def on_like_created(event, pod):
-    from . import serialize
-    from ..posts.models import Comment, Like, Post
 
     with _unit_of_work(pod) as ctx:
         like = ctx.dbsession.get(Like, event.payload.get("like_id"))
@@ -167,9 +152,6 @@ def on_like_created(event, pod):
 
 @hookimpl(trylast=True)
 def on_poll_voted(event, pod):
-    from . import serialize
-    from ..accounts.models import Person
-    from ..posts.models import Poll, PollParticipation
 
     with _unit_of_work(pod) as ctx:
         vote = ctx.dbsession.get(PollParticipation, event.payload.get("poll_participation_id"))
@@ -199,9 +181,6 @@ def on_like_deleted(event, pod):
 def on_contact_changed(event, pod):
     """The contact entity privately to the person; after starting to share, the profile too
     (with the extended fields: they may now see them) (§12)."""
-    from . import delivery, serialize
-    from ..accounts.models import Person, User
-
     payload = event.payload
     with _unit_of_work(pod) as ctx:
         user = ctx.dbsession.get(User, payload.get("user_id"))
@@ -221,10 +200,6 @@ def on_contact_changed(event, pod):
 def on_profile_updated(event, pod):
     """Privately to everyone the user shares with; on the public route to all contacts' pods
     too when the details are public (§9.16, §13)."""
-    from . import delivery, serialize
-    from ..accounts.models import Person
-    from ..aspects.models import Contact
-
     with _unit_of_work(pod) as ctx:
         person = ctx.dbsession.get(Person, event.payload.get("person_id"))
         if not _local(person):
@@ -242,8 +217,6 @@ def on_profile_updated(event, pod):
 
 @hookimpl(trylast=True)
 def on_conversation_started(event, pod):
-    from . import delivery, serialize
-    from ..conversations.models import Conversation
 
     with _unit_of_work(pod) as ctx:
         conversation = ctx.dbsession.get(Conversation, event.payload.get("conversation_id"))
@@ -256,8 +229,6 @@ def on_conversation_started(event, pod):
 
 @hookimpl(trylast=True)
 def on_message_sent(event, pod):
-    from . import delivery, serialize
-    from ..conversations.models import Message
 
     with _unit_of_work(pod) as ctx:
         message = ctx.dbsession.get(Message, event.payload.get("message_id"))
@@ -273,11 +244,6 @@ def on_message_sent(event, pod):
 def on_account_closed(event, pod):
     """account_deletion on the public route to the pods of all contacts, and of everyone the
     person ever delivered to (contacts may already be gone when the account closes)."""
-    from . import delivery, serialize
-    from ..accounts.models import Person
-    from ..aspects.models import Contact
-    from ..federation.models import Delivery
-
     with _unit_of_work(pod) as ctx:
         person = ctx.dbsession.get(Person, event.payload.get("person_id"))
         if not _local(person):
