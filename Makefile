@@ -35,6 +35,7 @@ lint: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/embedded_at_rest.py
 	$(BIN)/python bench/stream_pages.py
+	$(BIN)/python bench/federation_throughput.py
 
 ## docs: regenerate docs/configuration.md from the settings
 docs: $(VENV)/.installed
