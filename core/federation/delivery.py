@@ -19,6 +19,7 @@ from ..aspects.models import AspectMembership, Contact
 from ..db import utcnow
 from ..posts.models import (AspectVisibility, Comment, Like, Mention, Participation, PollParticipation, Poll,
                             Post)
+from .envelope import build_envelope
 from .models import PENDING, Delivery, Pod, RelayableXml
 
 log = logging.getLogger(__name__)
@@ -53,13 +54,6 @@ def entity_payload(dbsession: Session, entity) -> bytes:
         if stored is not None:
             return stored.encode("utf-8")
     return entity.to_xml()
-
-
-def _signed_envelope(dbsession: Session, sender: Person, entity) -> tuple[bytes, bytes]:
-    from .envelope import build_envelope
-
-    payload = entity_payload(dbsession, entity)
-    return payload, build_envelope(payload, sender.diaspora_id, _sender_key(sender))
 
 
 def remote_people(people: Iterable[Person]) -> list[Person]:
@@ -119,13 +113,15 @@ def _plan(dbsession: Session, sender: Person, entity, targets: list[tuple[int, i
     """One row per (pod id, recipient person id or None) not planned already; one signature."""
     if not targets:
         return []
-    payload, envelope = _signed_envelope(dbsession, sender, entity)
+    payload = entity_payload(dbsession, entity)
     key = _entity_key(entity, payload, dedupe_key)
     done = _already(dbsession, entity.type, key, sender.id)
+    targets = [target for target in targets if target not in done]
+    if not targets:
+        return []  # a re-dispatch: everything was planned before, so nothing is signed again
+    envelope = build_envelope(payload, sender.diaspora_id, _sender_key(sender))
     planned = []
     for pod_id, person_id in targets:
-        if (pod_id, person_id) in done:
-            continue
         row = Delivery(pod_id=pod_id, recipient_person_id=person_id, sender_person_id=sender.id,
                        entity_type=entity.type, entity_guid=key, envelope=envelope, state=PENDING,
                        attempts=0, next_attempt_at=utcnow())

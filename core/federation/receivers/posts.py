@@ -17,7 +17,6 @@ from ...posts.services import mentionable_people, notify_about, participate
 from .. import delivery
 from ..entities import make_entity
 from ..errors import AuthorizationError, EntityError, NotFound
-from ..models import Delivery
 from .common import ANOTHER_AUTHOR, by_guid, fetched, fits, known
 
 log = logging.getLogger(__name__)
@@ -192,13 +191,10 @@ def reshare(receipt, entity) -> Post:
 
 def pod_person(dbsession) -> Person | None:
     """Who subscribes this pod to remote posts: the first admin, else the first unlocked user."""
-    admin = dbsession.scalar(sa.select(Person).join(User, User.id == Person.user_id)
-                             .join(Role, Role.user_id == User.id)
-                             .where(Role.name == "admin", User.locked_at.is_(None)).order_by(User.id).limit(1))
-    if admin is not None:
-        return admin
+    is_admin = sa.exists().where(Role.user_id == User.id, Role.name == "admin")
     return dbsession.scalar(sa.select(Person).join(User, User.id == Person.user_id)
-                            .where(User.locked_at.is_(None)).order_by(User.id).limit(1))
+                            .where(User.locked_at.is_(None))
+                            .order_by(sa.case((is_admin, 0), else_=1), User.id).limit(1))
 
 
 def participation_guid(pod, post: Post) -> str:
@@ -215,9 +211,8 @@ def participate_back(receipt, post: Post) -> None:
     if subscriber is None:
         log.info("no local user to subscribe to %s with", post.guid)
         return
+    # Planning skips a target that has this guid already: the post arriving again sends nothing.
     guid = participation_guid(receipt.pod, post)
-    if receipt.dbsession.scalar(sa.select(Delivery.id).where(Delivery.entity_guid == guid).limit(1)) is not None:
-        return
     entity = make_entity("participation", author=subscriber.diaspora_id, guid=guid, parent_guid=post.guid,
                          parent_type="Post")
     delivery.deliver_private(receipt.dbsession, receipt.pod, subscriber, entity, [post.author], receipt.enqueue)
