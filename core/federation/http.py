@@ -233,6 +233,27 @@ def _check_url(url: str, policy: Policy, purpose: str) -> None:
         raise _refuse(f"URL with credentials: {url!r}", url, purpose)
 
 
+def _reason(exc: BaseException) -> str:
+    """Why a connection failed, in a few words: what podmins read on the federation page,
+    rather than urllib3's nested representation."""
+    text = str(exc)
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "the TLS handshake failed"
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return "timed out connecting"
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return "timed out waiting for the answer"
+    if "NameResolutionError" in text or "Name or service not known" in text:
+        return "the host name does not resolve"
+    if "Connection refused" in text:
+        return "connection refused"
+    if "Connection reset" in text or "RemoteDisconnected" in text:
+        return "the connection was closed without an answer"
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        return "the connection failed"
+    return text[:300]
+
+
 def _session_for(pod, url: str, purpose: str, policy: Policy):
     """A fresh session for one request: a plugin's transport, or ours."""
     transport = pod.pm.hook.http_transport_for(url=url, purpose=purpose, pod=pod)
@@ -279,7 +300,7 @@ def _exchange(pod, method: str, url: str, purpose: str, policy: Policy, headers:
         log.warning("refused outbound request for %s to %s: %s", purpose, url, exc)
         raise
     except (requests.RequestException, OSError) as exc:  # OSError: from a plugin's own transport
-        raise Unreachable(f"{method} {url} failed: {exc}") from None
+        raise Unreachable(f"{method} {url} failed: {_reason(exc)}") from None
     try:
         declared = answer.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > policy.max_bytes:
