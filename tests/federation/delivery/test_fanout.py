@@ -3,6 +3,7 @@ limited ones, nothing for local people; relays, interactions and retractions."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -15,6 +16,8 @@ from core.federation.models import Delivery, Pod, RelayableXml
 from core.posts.models import Comment, Like, Participation, Post
 
 from .conftest import add_contact, add_post, add_remote_person, aspect_id, event, private_key_of_remote
+
+VECTORS = Path(__file__).parents[1] / "vectors"
 
 
 def deliveries(pod, **where):
@@ -233,7 +236,7 @@ def test_interacting_with_a_remote_post_goes_to_its_author_with_a_participation(
 def test_relay_resends_the_stored_relayable_byte_for_byte(pod, local_user, receiving_pod):
     alice_id = local_user("alice")
     commenter_pod, fake_a, fake_b = receiving_pod(), receiving_pod(), receiving_pod()
-    vector = open("/work/shared/protocol/vectors/upstream/relayable_integration/comment_xml_alice_with_new_data.xml",
+    vector = open(VECTORS / "upstream/relayable_integration/comment_xml_alice_with_new_data.xml",
                   "rb").read()
     received = parse_entity(vector)
     stored_xml = received.to_xml()

@@ -3,6 +3,7 @@ verifies and is stored so every later send repeats the same bytes."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -16,6 +17,8 @@ from core.federation.models import RelayableXml
 from core.posts.models import Comment, Like, Participation, Photo, Poll, PollAnswer, PollParticipation
 
 from .conftest import add_post, add_remote_person
+
+VECTORS = Path(__file__).parents[1] / "vectors"
 
 WHEN = dt.datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=dt.timezone.utc)
 
@@ -118,7 +121,7 @@ def test_relayables_are_signed_by_their_author_and_stored_once(pod, local_user):
 
 def test_a_stored_relayable_is_used_as_it_is(pod, local_user):
     alice_id = local_user("alice")
-    vector = open("/work/shared/protocol/vectors/upstream/relayable_integration/comment_xml_alice_with_new_data.xml",
+    vector = open(VECTORS / "upstream/relayable_integration/comment_xml_alice_with_new_data.xml",
                   "rb").read()
     received = parse_entity(vector)
     with pod.session_factory() as session:

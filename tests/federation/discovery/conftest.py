@@ -17,7 +17,7 @@ import pytest
 from core.federation.documents import HCard, WebFinger, hcard_html, pretty_json, webfinger_jrd
 from core.testing import free_port
 
-VECTORS = Path("/work/shared/protocol/vectors")
+VECTORS = Path(__file__).parents[1] / "vectors"
 ALICE_PUBLIC_PEM = (VECTORS / "upstream/keys/alice_pod-a_rsa1024_public.pem").read_text()
 
 

@@ -12,10 +12,10 @@ from core.federation import documents
 from core.federation.documents import HCard, NodeStats, WebFinger
 from core.federation.errors import DiscoveryError
 
-VECTORS = Path("/work/shared/protocol/vectors")
+VECTORS = Path(__file__).parents[1] / "vectors"
 UPSTREAM = VECTORS / "upstream"
 SPEC = UPSTREAM / "spec_templated"
-SCHEMAS = Path("/work/shared/diaspora")
+SCHEMAS = Path(__file__).parents[1] / "vectors" / "diaspora"
 ALICE_KEY = (UPSTREAM / "keys/alice_pod-a_rsa1024_public.pem").read_text()
 GUID = "7dba7ca01d64013485eb3131731751e9"
 

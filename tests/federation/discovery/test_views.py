@@ -14,8 +14,8 @@ from core.db import utcnow
 from core.federation import documents
 from core.testing import sign_up
 
-SCHEMAS = Path("/work/shared/diaspora")
-SPEC = Path("/work/shared/protocol/vectors/upstream/spec_templated")
+SCHEMAS = Path(__file__).parents[1] / "vectors" / "diaspora"
+SPEC = Path(__file__).parents[1] / "vectors" / "upstream" / "spec_templated"
 
 
 @pytest.fixture

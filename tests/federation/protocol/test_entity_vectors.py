@@ -18,7 +18,7 @@ from core.federation.envelope import b64_decode_lenient, read_envelope, rsa_veri
 from core.federation.errors import AuthorizationError, EntityError, SignatureError
 from core.federation.xml import parse_xml
 
-VECTORS = Path(__file__).parent / "vectors"
+VECTORS = Path(__file__).parents[1] / "vectors"
 DOCS = VECTORS / "upstream/docs_entities"
 RELAYABLE = VECTORS / "upstream/relayable_integration"
 ALICE_PUBLIC = (VECTORS / "upstream/keys/alice_pod-a_rsa1024_public.pem").read_text()

@@ -17,7 +17,7 @@ from core.federation.envelope import (
 )
 from core.federation.errors import EnvelopeError, ProtocolError, SignatureError
 
-VECTORS = Path(__file__).parent / "vectors"
+VECTORS = Path(__file__).parents[1] / "vectors"
 FOOBAR = VECTORS / "external_jaywink_federation/public_magic_envelope_foobar.xml"
 NEGATIVE = VECTORS / "external_jaywink_federation/NEGATIVE_magic_envelope_newlines_in_data.xml"
 REAL_WORLD = VECTORS / "external_jaywink_federation/real_world_public_envelope_diasp_eu_status_message.xml"

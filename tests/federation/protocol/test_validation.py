@@ -8,7 +8,7 @@ from core.federation.entities import is_diaspora_id, is_guid, make_entity, parse
 from core.federation.envelope import load_public_key
 from core.federation.errors import EntityError, SignatureError
 
-VECTORS = Path(__file__).parent / "vectors"
+VECTORS = Path(__file__).parents[1] / "vectors"
 RULES = json.loads((VECTORS / "upstream/validation_rules.json").read_text())
 GUID = "17418fb029e6013487743131731751e9"
 GUID2 = "9e269ae0b41201333b8c0f77ba60fa73"
