@@ -107,7 +107,8 @@ class RateLimiter:
         self.limiter.clear(self.rules[name], name, key)
 
 
-RATE_LIMITS = ("sign_in_per_account", "sign_in_per_address", "sign_up_per_address", "password_reset_per_address")
+RATE_LIMITS = ("sign_in_per_account", "sign_in_per_address", "sign_up_per_address", "password_reset_per_address",
+               "receive_per_address")
 
 
 def make_rate_limiter(pod) -> RateLimiter:

@@ -124,6 +124,8 @@ CORE_SETTINGS: tuple[Setting, ...] = (
     Setting("rate_limits.sign_in_per_address", "20 per 15 minutes", "Failed sign-ins allowed per client address."),
     Setting("rate_limits.sign_up_per_address", "10 per hour", "Sign-ups allowed per client address."),
     Setting("rate_limits.password_reset_per_address", "10 per hour", "Password-reset mails per client address."),
+    Setting("rate_limits.receive_per_address", "600 per minute",
+            "Payloads another pod may POST to /receive per minute; above it the sender is told to retry later (429)."),
 )
 
 

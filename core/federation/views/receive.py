@@ -35,6 +35,12 @@ def _read_body(request, limit: int) -> tuple[bytes | None, int]:
 
 def _receive(request, route: str, recipient: User | None):
     pod = request.registry.pod
+    address = request.client_addr or ""
+    if not request.rate_limiter.hit("receive_per_address", address):
+        # Pods retry what was not accepted (§5.2), so a flood only slows its sender down.
+        log.warning("refused a payload from %s: over rate_limits.receive_per_address", address)
+        seconds = request.rate_limiter.wait_minutes("receive_per_address", address) * 60
+        return Response(status=429, body=b"", headers={"Retry-After": str(seconds)})
     body, size = _read_body(request, pod.settings["federation.max_payload_bytes"])
     if body is None:
         reject_oversized(request.dbsession, size, route, recipient)

@@ -49,3 +49,14 @@ def test_a_payload_over_the_limit_is_refused_with_413_and_only_the_refusal_is_ke
 
 def test_get_is_not_a_receive(app):
     app.get("/receive/public", status=404)
+
+
+def test_a_sender_over_the_rate_limit_is_told_to_retry_later_and_nothing_is_kept(make_app):
+    app = make_app(rate_limits__receive_per_address="3 per minute")
+    for _ in range(3):
+        app.post("/receive/public", b"<x/>", content_type="application/magic-envelope+xml", status=202)
+    response = app.post("/receive/public", b"<y/>", content_type="application/magic-envelope+xml", status=429)
+    assert response.body == b""
+    assert 0 < int(response.headers["Retry-After"]) <= 120
+    with app.pod.session_factory() as session:
+        assert [item.body for item in session.scalars(sa.select(InboxItem).order_by(InboxItem.id))] == [b"<x/>"] * 3
