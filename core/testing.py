@@ -319,14 +319,26 @@ class LiveServer:
         self.pod = pod
         self.server = create_server(wsgi_app, host="127.0.0.1", port=port, threads=4)
         self.url = f"http://127.0.0.1:{port}"
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.stopping = False
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        try:
+            self.server.run()
+        except (OSError, ValueError):
+            # Closing the sockets under waitress's select() ends its loop with EBADF: expected
+            # when we stop it, a real error otherwise.
+            if not self.stopping:
+                raise
 
     def start(self) -> "LiveServer":
         self.thread.start()
         return self
 
     def stop(self) -> None:
+        self.stopping = True
         self.server.close()
+        self.thread.join(timeout=5)
 
 
 @pytest.fixture

@@ -96,7 +96,6 @@ def _retract_interaction(ctx, payload: dict, target_type: str, entity_type: str)
 
 @hookimpl(trylast=True)
 def on_post_published(event, pod):
-
     with _unit_of_work(pod) as ctx:
         post = ctx.dbsession.get(Post, event.payload.get("post_id"))
         if post is None or not _local(post.author):
@@ -126,7 +125,6 @@ def on_post_deleted(event, pod):
 
 @hookimpl(trylast=True)
 def on_comment_created(event, pod):
-
     with _unit_of_work(pod) as ctx:
         comment = ctx.dbsession.get(Comment, event.payload.get("comment_id"))
         if comment is None or not _local(comment.author):
@@ -137,7 +135,6 @@ def on_comment_created(event, pod):
 
 @hookimpl(trylast=True)
 def on_like_created(event, pod):
-
     with _unit_of_work(pod) as ctx:
         like = ctx.dbsession.get(Like, event.payload.get("like_id"))
         if like is None or not _local(like.author):
@@ -152,7 +149,6 @@ def on_like_created(event, pod):
 
 @hookimpl(trylast=True)
 def on_poll_voted(event, pod):
-
     with _unit_of_work(pod) as ctx:
         vote = ctx.dbsession.get(PollParticipation, event.payload.get("poll_participation_id"))
         if vote is None:
@@ -217,7 +213,6 @@ def on_profile_updated(event, pod):
 
 @hookimpl(trylast=True)
 def on_conversation_started(event, pod):
-
     with _unit_of_work(pod) as ctx:
         conversation = ctx.dbsession.get(Conversation, event.payload.get("conversation_id"))
         if conversation is None or not _local(conversation.author):
@@ -229,7 +224,6 @@ def on_conversation_started(event, pod):
 
 @hookimpl(trylast=True)
 def on_message_sent(event, pod):
-
     with _unit_of_work(pod) as ctx:
         message = ctx.dbsession.get(Message, event.payload.get("message_id"))
         if message is None or not _local(message.author):

@@ -47,6 +47,15 @@ def _keep_xml(receipt, entity) -> None:
                                            xml=entity.to_xml().decode("utf-8")))
 
 
+def _received_before(receipt, model, entity):
+    """The row this relayable was stored as already (a duplicate changes nothing), after
+    checking the guid is the same author's; None for a new one."""
+    existing = by_guid(receipt.dbsession, model, entity.guid)
+    if existing is not None:
+        known(existing, person(receipt, entity.author).id)
+    return existing
+
+
 def _post(receipt, entity) -> Post:
     post = fetched(receipt, Post, "post", entity.get("parent_guid"), entity.author)
     if post is None:
@@ -58,9 +67,8 @@ def _post(receipt, entity) -> Post:
 
 def comment(receipt, entity) -> Comment:
     dbsession = receipt.dbsession
-    existing = by_guid(dbsession, Comment, entity.guid)
+    existing = _received_before(receipt, Comment, entity)
     if existing is not None:
-        known(existing, person(receipt, entity.author).id)
         return existing
     post = _post(receipt, entity)
     author = _authorize(receipt, entity, post, "comment")
@@ -104,9 +112,8 @@ def _notify_comment(receipt, post: Post, row: Comment, author: Person, earlier: 
 
 def like(receipt, entity) -> Like:
     dbsession = receipt.dbsession
-    existing = by_guid(dbsession, Like, entity.guid)
+    existing = _received_before(receipt, Like, entity)
     if existing is not None:
-        known(existing, person(receipt, entity.author).id)
         return existing
     if entity.get("parent_type") == "Comment":
         liked = fetched(receipt, Comment, "comment", entity.get("parent_guid"), entity.author)
@@ -146,9 +153,8 @@ def like(receipt, entity) -> Like:
 
 def poll_participation(receipt, entity) -> PollParticipation:
     dbsession = receipt.dbsession
-    existing = by_guid(dbsession, PollParticipation, entity.guid)
+    existing = _received_before(receipt, PollParticipation, entity)
     if existing is not None:
-        known(existing, person(receipt, entity.author).id)
         return existing
     poll = fetched(receipt, Poll, "poll", entity.get("parent_guid"), entity.author)
     if poll is None:
