@@ -37,6 +37,8 @@ def configure(settings: Mapping[str, Any], environ: Mapping[str, str] | None = N
     config.include(".conversations")
     # The diaspora* protocol: serves discovery, receives and fetches; reads the domains above.
     config.include(".federation")
+    # Client API v1 and the OpenID Connect provider apps get its tokens from.
+    config.include(".api")
     # Site pages last among core's: `/`, `/terms`, error pages.
     config.include(".pages")
     # Plugins' routes, each under /p/<plugin name>.

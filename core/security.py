@@ -67,6 +67,15 @@ def user_session(request):
 
 
 def user(request):
+    """The signed-in user; on /api/v1 the user of the bearer token, never the cookie's."""
+    if request.path_info.startswith("/api/v1/"):
+        from .api.errors import OAuthError
+
+        try:
+            token = request.api_token
+        except OAuthError:
+            return None
+        return token.user if token is not None else None
     session = request.user_session
     return session.user if session is not None else None
 

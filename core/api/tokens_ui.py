@@ -1,0 +1,5 @@
+"""Personal access tokens in the user's settings."""
+
+
+def includeme(config):
+    pass
