@@ -10,6 +10,7 @@ import datetime as dt
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..accounts.keys import new_guid
 from ..accounts.models import Person
 from ..db import Base, UTCDateTime, utcnow
 
@@ -37,6 +38,8 @@ class Notification(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # How API clients name a notification (diaspora*'s API addresses them by guid).
+    guid: Mapped[str] = mapped_column(String(255), unique=True, default=new_guid)
     recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(32))
     # "Post", "Comment" or "Person": what the notification is about.

@@ -4,6 +4,8 @@ Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-30 12:31:20.075307
 """
+import uuid
+
 from alembic import op
 import sqlalchemy as sa
 import core.db
@@ -16,6 +18,18 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # Notifications get the guid API clients address them by; existing rows get theirs here.
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('guid', sa.String(length=255), nullable=True))
+    notifications = sa.table('notifications', sa.column('id', sa.Integer), sa.column('guid', sa.String))
+    connection = op.get_bind()
+    for (notification_id,) in connection.execute(sa.select(notifications.c.id)).all():
+        connection.execute(notifications.update().where(notifications.c.id == notification_id)
+                           .values(guid=uuid.uuid4().hex))
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.alter_column('guid', existing_type=sa.String(length=255), nullable=False)
+        batch_op.create_unique_constraint(batch_op.f('uq_notifications_guid'), ['guid'])
+
     op.create_table('oauth_clients',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('client_id', sa.String(length=64), nullable=False),
@@ -84,6 +98,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('uq_notifications_guid'), type_='unique')
+        batch_op.drop_column('guid')
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.drop_index('ix_api_tokens_user_id_created_at')
         batch_op.drop_index(batch_op.f('ix_api_tokens_authorization_id'))
