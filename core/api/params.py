@@ -37,7 +37,8 @@ def params(request) -> dict:
         sources.append(request.POST)
     for source in sources:
         for key, value in source.items():
-            if key.endswith("[]"):
+            # "a[]" is a list; "a[b][]" (a list inside a hash) is the next branch's.
+            if key.endswith("[]") and "[" not in key[:-2]:
                 merged.setdefault(key[:-2], [])
                 if isinstance(merged[key[:-2]], list):
                     merged[key[:-2]].append(value)
