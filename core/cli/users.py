@@ -78,3 +78,25 @@ def unlock(pod, name):
     """Unlock NAME."""
     set_locked(pod, name, False)
     click.echo(f"{name} unlocked")
+
+
+@user.command()
+@click.argument("name")
+@click.option("--scopes", required=True, metavar="SCOPES",
+              help='Space-separated scopes, e.g. "public:read private:read contacts:read".')
+@click.option("--name", "token_name", default="cli", show_default=True, help="The token's name in NAME's settings.")
+@pass_pod
+def token(pod, name, scopes, token_name):
+    """Print a new personal access token of NAME, alone on stdout; it works until revoked."""
+    from ..accounts.services import AccountError, AccountService
+    from ..api.tokens import TokenError, TokenService
+
+    try:
+        with unit_of_work(pod) as uow:
+            account = AccountService(uow.dbsession, pod).get(name)
+            _, secret = TokenService(uow.dbsession).create_personal(account, token_name, scopes.split())
+    except AccountError as exc:
+        raise account_error(exc) from None
+    except TokenError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(secret)
