@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ..accounts.models import Person, User
+from ..accounts.models import Person, Profile, User
 from ..events import record
 from ..notifications.models import Notification, NotificationActor
 from ..notifications.services import notify
@@ -169,6 +169,27 @@ class AspectService:
             if contact is not None and not self._member_aspect_ids(contact):
                 self._stop_sharing(user, contact)
         self._record_changes(before, enqueue)
+
+    def set_position(self, aspect: Aspect, position: int) -> Aspect:
+        """Store ``position`` as the aspect's place as given (the API's ``order``); the other
+        aspects keep theirs, ties fall back to creation order."""
+        aspect.position = position
+        self.dbsession.flush()
+        return aspect
+
+    def add_member(self, user: User, aspect: Aspect, person: Person, enqueue=None) -> Contact:
+        """Put ``person`` in one more of the user's aspects, which starts sharing with them."""
+        current = aspect_ids_of(self.dbsession, user.id, person.id)
+        if aspect.id in current:
+            raise AspectError(f"{person.name} is already in “{aspect.name}”.")
+        return self.set_aspects(user, person, sorted(current | {aspect.id}), enqueue)
+
+    def remove_member(self, user: User, aspect: Aspect, person: Person, enqueue=None) -> Contact | None:
+        """Take ``person`` out of one aspect; out of the last one, the user stops sharing with them."""
+        current = aspect_ids_of(self.dbsession, user.id, person.id)
+        if aspect.id not in current:
+            raise AspectError(f"{person.name} is not in “{aspect.name}”.")
+        return self.set_aspects(user, person, sorted(current - {aspect.id}), enqueue)
 
     # -- sharing -------------------------------------------------------------------------
 
@@ -342,3 +363,38 @@ def contact_list(dbsession: Session, user_id: int, aspect_id: int | None = None,
     rows = [ContactRow(contact, memberships.get(contact.id, [])) for contact in contacts]
     rows.sort(key=lambda row: (row.person.name.lower(), row.person.diaspora_id))
     return rows
+
+
+def aspects_query(user_id: int) -> sa.Select:
+    """The user's aspects in their order (for a pager)."""
+    return sa.select(Aspect).where(Aspect.user_id == user_id).order_by(Aspect.position, Aspect.id)
+
+
+def aspects_holding(dbsession: Session, user_id: int, person_id: int) -> list[Aspect]:
+    """The user's aspects the person is in, in the user's order."""
+    return list(dbsession.scalars(
+        sa.select(Aspect).join(AspectMembership, AspectMembership.aspect_id == Aspect.id)
+        .join(Contact, Contact.id == AspectMembership.contact_id)
+        .where(Aspect.user_id == user_id, Contact.person_id == person_id)
+        .order_by(Aspect.position, Aspect.id)))
+
+
+def _people_by_name(query: sa.Select) -> sa.Select:
+    """``query`` over Person ordered by first name, last name, then handle."""
+    return (query.outerjoin(Profile, Profile.person_id == Person.id)
+            .order_by(sa.func.lower(sa.func.coalesce(Profile.first_name, "")),
+                      sa.func.lower(sa.func.coalesce(Profile.last_name, "")), Person.diaspora_id, Person.id))
+
+
+def members_query(aspect_id: int) -> sa.Select:
+    """The people in an aspect, by name (for a pager)."""
+    in_aspect = (sa.select(Contact.person_id).join(AspectMembership, AspectMembership.contact_id == Contact.id)
+                 .where(AspectMembership.aspect_id == aspect_id))
+    return _people_by_name(sa.select(Person).where(Person.id.in_(in_aspect)))
+
+
+def contacts_query(user_id: int) -> sa.Select:
+    """Every person the user shares with or who shares with the user, by name (for a pager)."""
+    contacts = sa.select(Contact.person_id).where(Contact.user_id == user_id,
+                                                  sa.or_(Contact.sharing, Contact.receiving))
+    return _people_by_name(sa.select(Person).where(Person.id.in_(contacts)))
