@@ -105,6 +105,8 @@ CORE_SETTINGS: tuple[Setting, ...] = (
     Setting("mail.tls", False, "Use STARTTLS.", as_bool),
     Setting("mail.ssl", False, "Use SMTP over TLS.", as_bool),
     Setting("accounts.rsa_key_size", 4096, "Size in bits of each user's RSA key pair (diaspora* uses 4096).", as_int),
+    Setting("oidc.rsa_key_size", 4096,
+            "Size in bits of the RSA key that signs OpenID Connect ID tokens; made once in `data_dir`/oidc.", as_int),
     Setting("accounts.reserved_usernames",
             ["admin", "administrator", "hostmaster", "info", "postmaster", "root", "ssladmin", "sysadmin",
              "webmaster", "support", "contact", "abuse", "security", "noreply", "no-reply"],

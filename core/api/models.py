@@ -21,6 +21,7 @@ class OAuthClient(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[str] = mapped_column(String(64), unique=True)
+    # The secret's sha256, like every other secret here: it is shown once, at registration.
     client_secret: Mapped[str] = mapped_column(String(128))
     client_name: Mapped[str] = mapped_column(String(255))
     redirect_uris: Mapped[list] = mapped_column(JSON, default=list)
@@ -45,6 +46,8 @@ class OAuthAuthorization(Base):
     nonce: Mapped[str | None] = mapped_column(String(255))
     code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     code_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Set when the code is exchanged: presenting it again revokes the whole authorization.
+    code_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # The code's challenge and the sign-in time the ID token reports.
     code_challenge: Mapped[str | None] = mapped_column(String(255))
     code_challenge_method: Mapped[str | None] = mapped_column(String(16))

@@ -51,6 +51,7 @@ def upgrade() -> None:
     sa.Column('nonce', sa.String(length=255), nullable=True),
     sa.Column('code_hash', sa.String(length=64), nullable=True),
     sa.Column('code_expires_at', core.db.UTCDateTime(), nullable=True),
+    sa.Column('code_used_at', core.db.UTCDateTime(), nullable=True),
     sa.Column('code_challenge', sa.String(length=255), nullable=True),
     sa.Column('code_challenge_method', sa.String(length=16), nullable=True),
     sa.Column('auth_time', core.db.UTCDateTime(), nullable=True),
