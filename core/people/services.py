@@ -12,7 +12,7 @@ from ..accounts.models import Person, Profile, User
 from ..aspects.models import Block, Contact
 from ..aspects.services import shares_with
 from ..events import record
-from ..posts.models import Post, Tag
+from ..posts.models import Photo, Post, Tag
 from ..posts.visibility import not_blocked, visible_to
 
 NAME_MAX = 32
@@ -63,6 +63,31 @@ def posts_query(viewer: User | None, person: Person) -> sa.Select:
     return sa.select(Post).where(Post.author_id == person.id, visible_to(viewer), not_blocked(viewer))
 
 
+def person_posts_query(caller: User, person: Person, limited: bool) -> sa.Select:
+    """The person's posts ``caller`` may see; public ones only unless ``limited`` (an API
+    token without private:read reads as a visitor would). Blocked authors stay hidden."""
+    return sa.select(Post).where(Post.author_id == person.id, visible_to(caller if limited else None),
+                                 not_blocked(caller))
+
+
+def person_photos_query(caller: User, person: Person, limited: bool) -> sa.Select:
+    """The person's photos ``caller`` may see, pending uploads left out: a photo in a post
+    follows the post; one outside any post (an avatar) is seen when public. Public ones only
+    unless ``limited``; the caller's own are all theirs with it."""
+    query = sa.select(Photo).where(Photo.author_id == person.id, Photo.pending.is_(False), not_blocked_photo(caller))
+    viewer = caller if limited else None
+    if viewer is not None and viewer.person.id == person.id:
+        return query
+    in_visible_post = sa.select(Post.id).where(Post.id == Photo.post_id, visible_to(viewer)).exists()
+    return query.where(sa.or_(sa.and_(Photo.post_id.is_not(None), in_visible_post),
+                              sa.and_(Photo.post_id.is_(None), Photo.public.is_(True))))
+
+
+def not_blocked_photo(caller: User) -> sa.ColumnElement[bool]:
+    """Photos by people ``caller`` blocked are as hidden as their posts."""
+    return Photo.author_id.not_in(sa.select(Block.person_id).where(Block.user_id == caller.id))
+
+
 def parse_tags(raw: str) -> str:
     """A profile's tags as diaspora* stores them: ``#one #two``, lower-case, at most five."""
     names: list[str] = []
@@ -80,6 +105,17 @@ def parse_tags(raw: str) -> str:
     if len(tag_string) > TAG_STRING_MAX:
         raise ProfileError(f"Your tags are at most {TAG_STRING_MAX} characters in all.", "tags")
     return tag_string
+
+
+def tag_list(names: list[str]) -> str:
+    """Tags given one name each (an API's array) as ``parse_tags`` reads them; a name that
+    would split into several, or more than five names, is refused."""
+    if len(names) > TAGS_MAX:
+        raise ProfileError(f"A profile has at most {TAGS_MAX} tags.", "tags")
+    for name in names:
+        if not TAG_NAME_RE.match(name.strip().lstrip("#")):
+            raise ProfileError(f"“{name}” is not a tag: use letters, digits, '_' and '-'.", "tags")
+    return " ".join(name.strip() for name in names)
 
 
 def profile_tags(profile: Profile | None) -> list[str]:
@@ -155,6 +191,20 @@ class ProfileService:
         self.dbsession.flush()
         self._updated(user, enqueue)
         return profile
+
+    def change(self, user: User, changes: dict, enqueue=None) -> Profile:
+        """Change only the fields in ``changes`` (keys as ``update``'s form; ``tags`` may be a
+        list of names), checking everything as the profile form does."""
+        profile = self.profile_of(user)
+        form = {"first_name": profile.first_name or "", "last_name": profile.last_name or "",
+                "tags": profile.tag_string or "", "bio": profile.bio or "", "location": profile.location or "",
+                "gender": profile.gender or "", "birthday": profile.birthday.isoformat() if profile.birthday else "",
+                "searchable": profile.searchable, "public_details": profile.public_details, "nsfw": profile.nsfw}
+        changes = dict(changes)
+        if isinstance(changes.get("tags"), list):
+            changes["tags"] = tag_list(changes["tags"])
+        form.update(changes)
+        return self.update(user, form, enqueue)
 
     def set_avatar(self, user: User, photo, urls: dict, enqueue=None) -> Profile:
         """Use an uploaded photo as the avatar: it becomes public, like every avatar."""
