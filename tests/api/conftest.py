@@ -138,7 +138,7 @@ class Api:
     def users(self, *names: str) -> list[Caller]:
         return [self.user(name) for name in names]
 
-    def request(self, method: str, path: str, token: str | None = None, *, status=200, params=None,
+    def request(self, method: str, path: str, token: str | None = None, *, status=None, params=None,
                 json_body=None, headers=None, upload_files=None):
         url = path if path.startswith("/api/") else "/api/v1" + path
         headers = dict(headers or {})
@@ -153,6 +153,10 @@ class Api:
             response = self.app.post(url, params=params or {}, upload_files=upload_files, **kwargs)
         else:
             response = getattr(self.app, method.lower())(url, params=params or {}, **kwargs)
+        # WebTest skips its own status check when errors are expected, so check it here; without
+        # ``status`` any answer passes (``error()`` then checks the envelope).
+        if status is not None:
+            assert response.status_int == status, (response.status, response.text[:300])
         check_response(response)
         return response
 
