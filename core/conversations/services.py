@@ -17,12 +17,14 @@ from ..accounts.models import Person, User
 from ..aspects.models import Block, Contact
 from ..db import utcnow
 from ..events import record
+from ..notifications.models import Notification
 from ..notifications.services import mark_read_for_target, notify
 from ..streams.paging import DEFAULT_PER_PAGE, BadCursor, Cursor, Page, keyset
 from .models import SUBJECT_MAX, Conversation, ConversationParticipant, Message
 
 MESSAGE_MAX = 65535
 ONLY_SHARERS = "You can only write to people who share with you"
+ONLY_CONTACTS = "You can only write to people you share with and who share with you"
 
 
 class ConversationError(ValueError):
@@ -66,6 +68,14 @@ class ConversationService:
             raise ConversationError(ONLY_SHARERS)
         return people
 
+    def _check_mutual(self, user: User, guids) -> None:
+        """Refuse anyone who isn't a mutual contact of ``user`` (the API's rule, as in diaspora*)."""
+        wanted = {g.strip() for g in guids or [] if g and g.strip()}
+        mutual = set(self.dbsession.scalars(self._writable(user).where(
+            Person.guid.in_(wanted), Contact.receiving.is_(True)).with_only_columns(Person.guid)))
+        if wanted - mutual:
+            raise ConversationError(ONLY_CONTACTS)
+
     # -- writing -------------------------------------------------------------------------------
 
     @staticmethod
@@ -95,6 +105,12 @@ class ConversationService:
         self._add_message(user, conversation, text, enqueue)
         record(self.dbsession, "conversation_started", {"conversation_id": conversation.id}, enqueue)
         return conversation
+
+    def start_with_contacts(self, user: User, recipient_guids, subject: str, text: str,
+                            enqueue=None) -> Conversation:
+        """``start``, allowing only mutual contacts as recipients (API clients write to those)."""
+        self._check_mutual(user, recipient_guids)
+        return self.start(user, recipient_guids, subject, text, enqueue)
 
     def reply(self, user: User, conversation: Conversation, text: str, enqueue=None) -> Message:
         """A new message from a participant (callers find the conversation with ``of_participant``)."""
@@ -144,14 +160,56 @@ class ConversationService:
         return keyset(self.dbsession, query, Conversation.updated_at, Conversation.id, cursor, per_page,
                       key=lambda row: (row[0].updated_at, row[0].id))
 
+    def listed(self, user: User, *, only_unread: bool = False, since=None) -> sa.Select:
+        """The user's listed conversations as a query (for the API's pager, by ``created_at``):
+        only those with unread messages if asked, only those started at ``since`` or later."""
+        mine = sa.select(ConversationParticipant.conversation_id).where(
+            ConversationParticipant.person_id == user.person.id, ConversationParticipant.hidden.is_(False))
+        if only_unread:
+            mine = mine.where(ConversationParticipant.unread > 0)
+        query = sa.select(Conversation).where(Conversation.id.in_(mine))
+        if since is not None:
+            query = query.where(Conversation.created_at >= since)
+        return query
+
+    def is_read(self, user: User, conversation: Conversation) -> bool:
+        return self._participant(user, conversation).unread == 0
+
+    def messages_query(self, conversation: Conversation) -> sa.Select:
+        """The conversation's messages, oldest first."""
+        return (sa.select(Message).where(Message.conversation_id == conversation.id)
+                .order_by(Message.created_at, Message.id))
+
     def messages(self, conversation: Conversation) -> list[Message]:
-        return list(self.dbsession.scalars(sa.select(Message).where(Message.conversation_id == conversation.id)
-                                           .order_by(Message.created_at, Message.id)))
+        return list(self.dbsession.scalars(self.messages_query(conversation)))
 
     def mark_read(self, user: User, conversation: Conversation) -> None:
         self._participant(user, conversation).unread = 0
         mark_read_for_target(self.dbsession, user.id, "Conversation", conversation.id)
         self.dbsession.flush()
+
+    def mark_unread(self, user: User, conversation: Conversation) -> None:
+        """Flag the conversation as having something unread again (it has at least one message)."""
+        participant = self._participant(user, conversation)
+        participant.unread = max(participant.unread, 1)
+        self.dbsession.flush()
+
+    def leave(self, user: User, conversation: Conversation) -> bool:
+        """Take the user out of the conversation for good, with their notifications about it;
+        the last participant to leave deletes it. Returns whether it was deleted.
+
+        Unlike ``hide``, nothing brings it back: diaspora*'s API deletes a participant's copy."""
+        self.dbsession.delete(self._participant(user, conversation))
+        self.dbsession.execute(sa.delete(Notification).where(
+            Notification.recipient_id == user.id, Notification.target_type == "Conversation",
+            Notification.target_id == conversation.id))
+        self.dbsession.flush()
+        self.dbsession.expire(conversation, ["participants"])
+        if conversation.participants:
+            return False
+        self.dbsession.delete(conversation)
+        self.dbsession.flush()
+        return True
 
     def hide(self, user: User, conversation: Conversation) -> None:
         """Off the user's list until someone writes in it again."""
