@@ -174,6 +174,21 @@ def tag_stream(viewer, tag: Tag | None) -> sa.Select:
     return _stream(viewer, Post.id.in_(tagged_post_ids(tag.id)))
 
 
+def public_only(query: sa.Select) -> sa.Select:
+    """A stream narrowed to public posts: what an API client without private:read may read."""
+    return query.where(Post.public.is_(True))
+
+
+def tag_stream_named(dbsession: Session, viewer, raw_name: str) -> sa.Select:
+    """``tag_stream`` for a tag name as typed ("#Cats" is cats); a name no tag can have finds
+    nothing rather than failing."""
+    try:
+        tag = TagService(dbsession, None).find(raw_name)
+    except StreamError:
+        tag = None
+    return tag_stream(viewer, tag)
+
+
 def page_of(dbsession: Session, query: sa.Select, raw_cursor: str | None, by=Post.created_at,
             per_page: int = DEFAULT_PER_PAGE) -> Page:
     """One page of a stream query, newest first, from the ``max`` cursor on; ``by`` is the
