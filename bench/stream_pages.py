@@ -1,4 +1,5 @@
-"""Server time of the stream pages on PostgreSQL with 1M posts and a reader with 500 contacts.
+"""Server time of the stream pages and API streams on PostgreSQL with 1M posts and a reader
+with 500 contacts.
 
 Creates a throwaway database on the local PostgreSQL server, migrates it with the pod's own
 migrations, signs the reader up through the web form, seeds everyone else with bulk SQL,
@@ -254,10 +255,34 @@ class StatementCounter:
 
 
 def get(wsgi_app, path: str, cookie: str):
+    """``cookie`` signs the web pages in; API paths carry the reader's token instead."""
     from webob import Request
 
-    request = Request.blank(path, environ={"REMOTE_ADDR": "192.0.2.10"}, headers={"Cookie": cookie})
+    headers = {"Authorization": f"Bearer {cookie}"} if path.startswith("/api/") else {"Cookie": cookie}
+    request = Request.blank(path, environ={"REMOTE_ADDR": "192.0.2.10"}, headers=headers)
     return request.get_response(wsgi_app)
+
+
+def api_token(pod, username: str) -> str:
+    """A personal access token of ``username`` able to read everything the streams show."""
+    from core.accounts.models import User
+    from core.api.tokens import TokenService
+
+    with pod.session_factory() as session:
+        user = session.scalar(sa.select(User).where(User.username == username))
+        _, secret = TokenService(session).create_personal(
+            user, "bench", "public:read private:read contacts:read tags:read")
+        session.commit()
+        return secret
+
+
+def older_api_page(wsgi_app, path: str, token: str) -> str:
+    """The address of the API page after ``path``, read off its Link header."""
+    response = get(wsgi_app, path, token)
+    found = re.search(r"<https?://[^/>]+([^>]+)>; rel=\"next\"", response.headers.get("Link", ""))
+    if response.status_int != 200 or found is None:
+        raise SystemExit(f"{path} answered {response.status} without a next link")
+    return found.group(1)
 
 
 def older_page(wsgi_app, path: str, cookie: str) -> str:
@@ -329,10 +354,18 @@ def main() -> int:
             pages = {"/stream": "/stream", "/stream?max=<page 3>": page_three, "/aspects": "/aspects",
                      "/activity": "/activity", "/public": "/public", "/tags/photography": "/tags/photography",
                      "/people/<contact>": f"/people/{contact_guid}"}
+            token = api_token(pod, "reader")
+            api_three = older_api_page(wsgi_app, older_api_page(wsgi_app, "/api/v1/streams/main", token), token)
+            api_pages = {"api streams/main": "/api/v1/streams/main", "api streams/main page 3": api_three,
+                         "api streams/aspects": "/api/v1/streams/aspects",
+                         "api streams/activity": "/api/v1/streams/activity"}
             counter = StatementCounter(pod.engine)
             results = {}
             for label, path in pages.items():
                 results[label] = measure(wsgi_app, counter, path, cookie, args.requests)
+                print(f"  measured {label}", flush=True)
+            for label, path in api_pages.items():
+                results[label] = measure(wsgi_app, counter, path, token, args.requests)
                 print(f"  measured {label}", flush=True)
             pod.engine.dispose()
     finally:
