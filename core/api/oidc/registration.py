@@ -58,6 +58,8 @@ class RegistrationEndpoint(ClientRegistrationEndpoint):
 
     def extract_client_metadata(self, request):
         data = request.payload.data
+        if not data:
+            raise InvalidRequestError("The request carries no client metadata")
         uris = data.get("redirect_uris")
         if not uris or not isinstance(uris, list) or not all(isinstance(uri, str) and uri for uri in uris):
             raise InvalidClientMetadataError("redirect_uris must be a list of URIs")
