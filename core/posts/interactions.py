@@ -16,9 +16,9 @@ from ..aspects.services import is_blocked
 from ..db import utcnow
 from ..events import record
 from ..notifications.models import Notification
-from .models import (RESHARE, Comment, HiddenPost, Like, Mention, MutedPost, Poll, PollAnswer,
-                     PollParticipation, Post)
-from .services import PostError, PostService, mentionable_people, notify_about, participate
+from .models import (RESHARE, Comment, HiddenPost, Like, Mention, MutedPost, Participation, Poll,
+                     PollAnswer, PollParticipation, Post)
+from .services import PostError, PostService, mentionable_people, muted, notify_about, participate
 from .visibility import can_see
 
 REPORT_REASON_MAX = 1000
@@ -145,6 +145,12 @@ class InteractionService:
         self.dbsession.flush()
         record(self.dbsession, "like_deleted", gone, enqueue)
 
+    def like_of(self, user, post: Post | None = None, comment: Comment | None = None) -> Like | None:
+        """The user's like of ``post`` or of ``comment``, None when they don't like it."""
+        if comment is not None:
+            return self._like_of(user, comment_id=comment.id)
+        return self._like_of(user, post_id=post.id)
+
     def _like_of(self, user, post_id=None, comment_id=None) -> Like | None:
         column, value = (Like.post_id, post_id) if post_id is not None else (Like.comment_id, comment_id)
         return self.dbsession.scalar(sa.select(Like).where(column == value, Like.author_id == user.person.id))
@@ -190,10 +196,14 @@ class InteractionService:
         if poll is None:
             raise PostError("This post has no poll.", status=404)
         try:
-            answer = self.dbsession.scalar(sa.select(PollAnswer).where(
-                PollAnswer.poll_id == poll.id, PollAnswer.id == int(answer_id)))
+            wanted = int(answer_id)
         except (TypeError, ValueError):
-            answer = None
+            wanted = None
+        answer = None
+        # An id no row can have (the column is 32-bit) would only make the database complain.
+        if wanted is not None and -2**31 <= wanted < 2**31:
+            answer = self.dbsession.scalar(sa.select(PollAnswer).where(
+                PollAnswer.poll_id == poll.id, PollAnswer.id == wanted))
         if answer is None:
             raise PostError("Choose one of the poll's answers.")
         if self.vote_of(user, poll) is not None:
@@ -217,6 +227,36 @@ class InteractionService:
             self.dbsession.add(HiddenPost(user_id=user.id, post_id=post.id))
             self.dbsession.flush()
 
+    def is_hidden(self, user, post: Post) -> bool:
+        return self.dbsession.get(HiddenPost, (user.id, post.id)) is not None
+
+    def unhide(self, user, post: Post) -> None:
+        """Bring a hidden post back into the user's streams."""
+        row = self.dbsession.get(HiddenPost, (user.id, post.id))
+        if row is not None:
+            self.dbsession.delete(row)
+            self.dbsession.flush()
+
+    def is_subscribed(self, user, post: Post) -> bool:
+        """Subscribed: the user takes part in the post and hasn't muted it."""
+        participating = self.dbsession.scalar(sa.select(Participation.id).where(
+            Participation.person_id == user.person.id, Participation.post_id == post.id)) is not None
+        return participating and not muted(self.dbsession, user.id, post.id)
+
+    def subscribe(self, user, post: Post) -> None:
+        """Follow the post's conversation: take part in it and lift a mute."""
+        participate(self.dbsession, user.person.id, post.id)
+        row = self.dbsession.get(MutedPost, (user.id, post.id))
+        if row is not None:
+            self.dbsession.delete(row)
+            self.dbsession.flush()
+
+    def mute(self, user, post: Post) -> None:
+        """Stop following the post: no notifications about it any more."""
+        if self.dbsession.get(MutedPost, (user.id, post.id)) is None:
+            self.dbsession.add(MutedPost(user_id=user.id, post_id=post.id))
+            self.dbsession.flush()
+
     def toggle_mute(self, user, post: Post) -> bool:
         """Mute the post, or unmute it if it was muted; True when it is now muted."""
         row = self.dbsession.get(MutedPost, (user.id, post.id))
@@ -226,6 +266,10 @@ class InteractionService:
             self.dbsession.add(MutedPost(user_id=user.id, post_id=post.id))
         self.dbsession.flush()
         return row is None
+
+    def has_reported(self, user, item_type: str, item_id: int) -> bool:
+        return self.dbsession.scalar(sa.select(Report.id).where(
+            Report.user_id == user.id, Report.item_type == item_type, Report.item_id == item_id)) is not None
 
     def report(self, user, item_type: str, item_id: int, reason: str) -> Report:
         reason = (reason or "").strip()
