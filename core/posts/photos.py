@@ -148,8 +148,9 @@ class PhotoService:
     dbsession: Session
     pod: object
 
-    def upload(self, user, data: bytes, alt_text: str = "") -> Photo:
-        """A pending photo of ``user.person`` from the uploaded bytes, its files written."""
+    def upload(self, user, data: bytes, alt_text: str = "", pending: bool = True) -> Photo:
+        """A photo of ``user.person`` from the uploaded bytes, its files written. Pending: waiting
+        for a post; else a photo of its own, which only its author sees (until made an avatar)."""
         alt_text = (alt_text or "").strip()
         if len(alt_text) > ALT_TEXT_MAX:
             raise PhotoError(f"Alt text is at most {ALT_TEXT_MAX} characters long.")
@@ -167,7 +168,7 @@ class PhotoService:
         (folder / file_name).write_bytes(_encode(clean, fmt))
         for size in SIZES:
             (folder / f"{size}_{file_name}").write_bytes(_encode(_resized(clean, size), fmt))
-        photo = Photo(guid=new_guid(), author_id=user.person.id, pending=True, public=False, text=alt_text,
+        photo = Photo(guid=new_guid(), author_id=user.person.id, pending=pending, public=False, text=alt_text,
                       file_name=file_name, width=clean.width, height=clean.height)
         self.dbsession.add(photo)
         self.dbsession.flush()
@@ -200,6 +201,30 @@ class PhotoService:
         self.dbsession.flush()
         pod = self.pod
         sa.event.listen(self.dbsession, "after_commit", lambda session: remove_files(pod, names), once=True)
+
+
+def is_public_photo(photo: Photo) -> bool:
+    """Whether everyone may see ``photo``: its post is public, or it stands alone, public (an avatar)."""
+    if photo.post_id is not None:
+        return photo.post is not None and photo.post.public
+    return photo.public and not photo.pending
+
+
+def public_photos() -> sa.ColumnElement[bool]:
+    """``is_public_photo`` as a WHERE clause over ``Photo``."""
+    in_public_post = sa.select(Post.id).where(Post.id == Photo.post_id, Post.public.is_(True)).exists()
+    return sa.or_(sa.and_(Photo.post_id.is_not(None), in_public_post),
+                  sa.and_(Photo.post_id.is_(None), Photo.public.is_(True), Photo.pending.is_(False)))
+
+
+def own_photos_query(user, public_only: bool = False) -> sa.Select:
+    """Every photo ``user`` uploaded (pending ones too), or only those everyone may see."""
+    query = sa.select(Photo).where(Photo.author_id == user.person.id)
+    return query.where(public_photos()) if public_only else query
+
+
+def own_photo(dbsession: Session, user, guid: str) -> Photo | None:
+    return dbsession.scalar(sa.select(Photo).where(Photo.guid == guid, Photo.author_id == user.person.id))
 
 
 def remove_files(pod, names) -> None:

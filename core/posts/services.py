@@ -2,6 +2,7 @@
 (mentions, tags, NSFW). Interactions with posts live in ``interactions.py``."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -13,7 +14,7 @@ from ..aspects.models import Aspect, AspectMembership, Contact
 from ..db import utcnow
 from ..events import record
 from ..notifications.services import notify
-from .models import (AspectVisibility, Mention, MutedPost, Participation, Poll, PollAnswer, Post,
+from .models import (RESHARE, AspectVisibility, Mention, MutedPost, Participation, Poll, PollAnswer, Post,
                      ShareVisibility, Tag, Tagging)
 from .rendering import extract_mentions, extract_tags
 
@@ -42,8 +43,15 @@ class Draft:
     # (bytes, alt text) of each uploaded file.
     photos: list = field(default_factory=list)
     poll_question: str = ""
-    poll_answers: str = ""
+    # One answer a line from the composer; a list from the API, where every entry must say
+    # something and a list, even an empty one, means a poll was asked for.
+    poll_answers: str | list = ""
     location: str = ""
+    # The API's extras: the author's photos uploaded before (pending, by guid) and the
+    # location's coordinates (numbers as text, both or neither).
+    photo_guids: list = field(default_factory=list)
+    location_lat: str | None = None
+    location_lng: str | None = None
 
 
 def participate(dbsession: Session, person_id: int, post_id: int) -> None:
@@ -87,6 +95,30 @@ def mentionable_people(dbsession: Session, post: Post, text: str) -> list[Person
     return [p for p in people if post.public or (p.user_id is not None and can_user_see(dbsession, p.user_id, post))]
 
 
+def coordinates(lat, lng) -> tuple[str | None, str | None]:
+    """A location's latitude and longitude as stored (text), checked to be a place on Earth;
+    (None, None) when neither is given."""
+    if lat in (None, "") and lng in (None, ""):
+        return None, None
+    try:
+        lat_value, lng_value = float(lat), float(lng)
+    except (TypeError, ValueError):
+        raise PostError("A location's latitude and longitude are numbers.") from None
+    if not (math.isfinite(lat_value) and math.isfinite(lng_value)
+            and -90 <= lat_value <= 90 and -180 <= lng_value <= 180):
+        raise PostError("A latitude is from -90 to 90 and a longitude from -180 to 180.")
+    return repr(lat_value), repr(lng_value)
+
+
+def reshare_by(dbsession: Session, person_id: int, post: Post) -> Post | None:
+    """The person's reshare of ``post`` (of its original, when ``post`` is a reshare), if any."""
+    root_id = post.root_id if post.type == RESHARE else post.id
+    if root_id is None:
+        return None
+    return dbsession.scalar(sa.select(Post).where(Post.root_id == root_id, Post.author_id == person_id,
+                                                  Post.type == RESHARE))
+
+
 @dataclass
 class PostService:
     dbsession: Session
@@ -106,23 +138,32 @@ class PostService:
         """A new status message by ``user``; every check runs before anything is stored."""
         text = self.check_text((draft.text or "").strip())
         photos = [(data, alt) for data, alt in draft.photos if data]
-        if not text and not photos:
+        pending = self._pending_photos(user, draft.photo_guids)
+        if not text and not photos and not pending:
             raise PostError("Write something or add a photo.")
-        if len(photos) > MAX_PHOTOS:
+        if len(photos) + len(pending) > MAX_PHOTOS:
             raise PostError(f"A post holds at most {MAX_PHOTOS} photos.")
         aspects = self._audience(user, draft.visibility, draft.aspect_ids)
         poll = self._poll(draft.poll_question, draft.poll_answers)
         location = (draft.location or "").strip()
         if len(location) > LOCATION_MAX:
             raise PostError(f"A location is at most {LOCATION_MAX} characters long.")
+        lat, lng = coordinates(draft.location_lat, draft.location_lng)
+        if lat is not None and not location:
+            raise PostError("Give the location's address with its coordinates.")
 
         now = utcnow()
         post = Post(guid=new_guid(), author_id=user.person.id, public=aspects is None, text=text,
-                    location_address=location or None, created_at=now, interacted_at=now)
+                    location_address=location or None, location_lat=lat, location_lng=lng,
+                    created_at=now, interacted_at=now)
         self.dbsession.add(post)
         self.dbsession.flush()
         if aspects is not None:
             self._share(post, aspects)
+        if pending:
+            from .photos import PhotoService
+
+            PhotoService(self.dbsession, self.pod).attach(pending, post)
         if photos:
             self._add_photos(user, post, photos)
         if poll is not None:
@@ -172,10 +213,27 @@ class PostService:
             self.dbsession.add(ShareVisibility(post_id=post.id, user_id=user_id))
         self.dbsession.flush()
 
-    def _poll(self, question: str, answers_text: str) -> tuple[str, list[str]] | None:
+    def _pending_photos(self, user, guids) -> list:
+        """The author's own pending photos named by ``guids``; any other guid is refused."""
+        if not guids:
+            return []
+        from .photos import PhotoError, PhotoService
+
+        try:
+            return PhotoService(self.dbsession, self.pod).pending_of(user, guids)
+        except PhotoError as exc:
+            raise PostError(exc.message) from None
+
+    def _poll(self, question: str, answers_text: str | list) -> tuple[str, list[str]] | None:
         question = (question or "").strip()
-        answers = [line.strip() for line in (answers_text or "").splitlines() if line.strip()]
-        if not question and not answers:
+        asked = isinstance(answers_text, list)
+        if asked:
+            answers = [str(answer).strip() for answer in answers_text]
+            if not all(answers):
+                raise PostError("Every poll answer needs some text.")
+        else:
+            answers = [line.strip() for line in (answers_text or "").splitlines() if line.strip()]
+        if not question and not answers and not asked:
             return None
         if not question:
             raise PostError("Write the poll's question.")
