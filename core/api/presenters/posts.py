@@ -14,21 +14,31 @@ from ...accounts.models import Person
 from ...admin.models import Report
 from ...posts.models import (Comment, Like, Mention, MutedPost, Participation, Photo, Poll,
                              PollParticipation, Post)
+from ...posts.rendering import MENTION_RE
 from ..paging import iso
-from .people import short_profile
+from .people import display_name, short_profile
 from .photos import in_post
 
 TITLE_MAX = 70
-HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
-MARKUP = re.compile(r"[*_`>#~\[\]]|\(https?://[^)]*\)")
+# A heading opening the text, ATX ("# Title") or setext ("Title" underlined with = or -).
+ATX_HEADING = re.compile(r"\A#{1,6}[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*(?:\r?\n|\Z)")
+SETEXT_HEADING = re.compile(r"\A(.+)\r?\n(?:=+|-+)[ \t]*(?:\r?\n|\Z)")
+# Emphasis, code, quote and heading marks, and a link's opening bracket; a #tag keeps its
+# '#' and snake_case words their '_'. A link then reads "text (url)".
+MARKUP = re.compile(r"[*`~]|(?<!\w)_+|_+(?!\w)|^\s*>|^\s*#{1,6}\s|!?\[", re.MULTILINE)
+LINK_MIDDLE = re.compile(r"\]\(")
 
 
-def title_of(text: str) -> str:
-    """The first Markdown heading, else the plain text; squashed and cut to 70 characters."""
-    heading = HEADING.search(text or "")
-    plain = heading.group(1) if heading else MARKUP.sub("", text or "")
+def title_of(text: str, names: dict[str, str] | None = None) -> str:
+    """The Markdown heading opening the text, else the plain text; squashed and cut to 70
+    characters. Mentions read as the person's name (``names``: diaspora ID -> name)."""
+    names = names or {}
+    text = MENTION_RE.sub(lambda m: names.get(m.group(2).lower()) or (m.group(1) or m.group(2)).strip(),
+                          (text or "").lstrip())
+    heading = ATX_HEADING.match(text) or SETEXT_HEADING.match(text)
+    plain = MARKUP.sub("", LINK_MIDDLE.sub(" (", heading.group(1) if heading else text))
     plain = " ".join(plain.split())
-    return plain if len(plain) <= TITLE_MAX else plain[:TITLE_MAX - 3].rstrip() + "..."
+    return plain if len(plain) <= TITLE_MAX else plain[:TITLE_MAX - 3] + "..."
 
 
 def location_of(post: Post) -> dict | None:
@@ -99,7 +109,9 @@ class PostPage:
         """What a post says: its own for a status message, the original's for a reshare."""
         source = post.root if post.is_reshare and post.root is not None else post
         request = self.request
-        shown = {"title": title_of(source.text), "body": source.text,
+        names = {person.diaspora_id.lower(): display_name(person) for person in self.mentions[source.id]}
+        title = title_of(source.text, names) or f"A post from {display_name(source.author)}"
+        shown = {"title": title, "body": source.text,
                  "nsfw": bool(source.nsfw or (source.author.profile is not None and source.author.profile.nsfw)),
                  "mentioned_people": [short_profile(request, person) for person in self.mentions[source.id]],
                  "photos": [in_post(request, photo) for photo in self.photos[source.id]]}
