@@ -320,6 +320,32 @@ class NotificationService:
                 found["Conversation", conversation.id] = Target(f"/conversations/{conversation.guid}")
         return found
 
+    # --- for API clients ---
+
+    def api_query(self, user: User, *, only_unread: bool = False, since: dt.datetime | None = None) -> sa.Select:
+        """The user's notifications as a query for the API's pager, by ``created_at``: unread ones
+        only if asked, those created at ``since`` or later. Private messages stay out: API
+        clients read them as conversations (and diaspora*'s schema has no type for them)."""
+        query = sa.select(Notification).where(Notification.recipient_id == user.id, *self._api_kinds())
+        if only_unread:
+            query = query.where(Notification.unread.is_(True))
+        if since is not None:
+            query = query.where(Notification.created_at >= since)
+        return query
+
+    def by_guid(self, user: User, guid: str) -> Notification | None:
+        """One of the user's notifications API clients see, by guid; None for anyone else's."""
+        return self.dbsession.scalar(sa.select(Notification).where(
+            Notification.guid == guid, Notification.recipient_id == user.id, *self._api_kinds()))
+
+    @staticmethod
+    def _api_kinds():
+        return (Notification.kind != "private_message",)
+
+    def set_read(self, notification: Notification, read: bool) -> None:
+        notification.unread = not read
+        self.dbsession.flush()
+
     # --- marking read ---
 
     def mark_read(self, user: User, notification_id: int) -> Notification:
