@@ -37,6 +37,12 @@ class PeopleFilter:
     aspect_ids: tuple[int, ...] = ()
 
 
+def _matchable(text: str) -> bool:
+    """Whether stored text could hold ``text`` at all: nothing stored holds a NUL (PostgreSQL
+    refuses one even in a query), so such a query finds nobody."""
+    return bool(text) and "\x00" not in text
+
+
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -123,10 +129,10 @@ def people_query(user: User, *, name_or_handle: str | None = None, tag: str | No
                     Person.id.not_in(sa.select(Block.person_id).where(Block.user_id == user.id))))
     if tag is not None:
         name = normalize_search_tag(tag)
-        query = query.where(tag_matches(name) if name else sa.false(), Profile.searchable.is_(True))
+        query = query.where(tag_matches(name) if _matchable(name) else sa.false(), Profile.searchable.is_(True))
     else:
         text = (name_or_handle or "").strip()
-        found = name_matches(text) if text else sa.false()
+        found = name_matches(text) if _matchable(text) else sa.false()
         visible = Profile.searchable.is_(True)
         if include_contacts:
             visible = sa.or_(visible, Person.id.in_(_contact_ids(user, "contacts")))
@@ -137,6 +143,6 @@ def people_query(user: User, *, name_or_handle: str | None = None, tag: str | No
 def tag_names_query(prefix: str) -> sa.Select:
     """Names of the tags starting with ``prefix`` (a leading '#' ignored), alphabetically."""
     name = normalize_search_tag(prefix)
-    if not name:
+    if not _matchable(name):
         return sa.select(Tag.name).where(sa.false())
     return sa.select(Tag.name).where(Tag.name.like(_escape_like(name) + "%", escape="\\")).order_by(Tag.name)
