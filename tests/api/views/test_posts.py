@@ -12,6 +12,7 @@ from core.admin.models import Report
 from core.api.presenters.people import display_name
 from core.aspects.services import AspectService
 from core.events.models import Event
+from core.notifications.models import Notification
 from core.posts.interactions import InteractionService
 from core.posts.models import (AspectVisibility, Mention, Photo, Poll, PollAnswer, Post, ShareVisibility,
                                Tagging)
@@ -407,6 +408,11 @@ def test_create_with_a_mention_and_nsfw(api):
     assert shown["nsfw"] is True
     assert shown["mentioned_people"] == [profile(api, alice)]
     assert shown["title"] == f"hello {name_of(api, alice)} from Bob but this is #nsfw!"
+    with api.session() as session:
+        post_id = session.scalar(sa.select(Post.id).where(Post.guid == shown["guid"]))
+        told = session.scalars(sa.select(Notification.recipient_id).where(
+            Notification.kind == "mentioned", Notification.target_id == post_id)).all()
+    assert told == [alice.id]
     plain = api.post("/posts", bob.token(PUBLIC_WRITE), params={"body": "safe for work", "public": "true"}).json
     assert plain["nsfw"] is False and plain["mentioned_people"] == []
 
