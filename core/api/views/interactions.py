@@ -13,6 +13,7 @@ from ...posts.visibility import visible_post
 from .. import params as p
 from ..auth import api_view, has_scope
 from ..errors import ApiError, empty
+from .posts import path_guid
 
 POST_NOT_FOUND = "Post with provided guid could not be found"
 COMMENT_NOT_FOUND = "Comment not found for the given post"
@@ -26,7 +27,8 @@ def interactions(request) -> InteractionService:
 def find_post(request, limited: ApiError | None = None) -> Post:
     """The post of the path if the caller may see it. Without private:read a limited post
     does not exist for the token (404), unless the endpoint answers ``limited`` instead."""
-    post = visible_post(request.dbsession, request.user, request.matchdict["post_guid"])
+    guid = path_guid(request, "post_guid")
+    post = visible_post(request.dbsession, request.user, guid) if guid else None
     if post is None:
         raise ApiError(404, POST_NOT_FOUND)
     if not post.public and not has_scope(request, "private:read"):
@@ -36,8 +38,9 @@ def find_post(request, limited: ApiError | None = None) -> Post:
 
 def find_comment(request, post: Post) -> Comment:
     """The comment of the path, when it belongs to ``post``."""
+    guid = path_guid(request, "comment_guid")
     comment = request.dbsession.scalar(sa.select(Comment).where(
-        Comment.guid == request.matchdict["comment_guid"], Comment.post_id == post.id))
+        Comment.guid == guid, Comment.post_id == post.id)) if guid else None
     if comment is None:
         raise ApiError(404, COMMENT_NOT_FOUND)
     return comment

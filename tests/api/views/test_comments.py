@@ -59,6 +59,11 @@ def block(api, blocker, blocked) -> None:
         AspectService(s, api.pod).block(blocker.user(s), s.get(Person, blocked.person_id))
 
 
+def shown(api, caller, guid) -> dict:
+    """The post as the caller's GET /posts/{guid} shows it."""
+    return api.get(f"/posts/{guid}", caller.token(PRIVATE), status=200).json
+
+
 # --- writing ----------------------------------------------------------------------------
 
 def test_create_answers_the_comment(api):
@@ -67,15 +72,18 @@ def test_create_answers_the_comment(api):
         s.get(Person, alice.person_id).profile.image_url_medium = "/uploads/avatars/medium_alice.jpg"
     guid = publish(api, bob)
     response = api.post(f"/posts/{guid}/comments", alice.token(INTERACT), params={"body": "Well said"}, status=201)
-    shown = response.json
-    assert shown["body"] == "Well said"
-    assert shown["author"] == {"guid": alice.guid, "diaspora_id": alice.diaspora_id, "name": alice.diaspora_id,
-                               "avatar": api.pod.url + "/uploads/avatars/medium_alice.jpg"}
-    assert shown["mentioned_people"] == []
-    assert shown["reported"] is False
-    assert shown["interactions"] == {"liked": False, "likes_count": 0}
-    assert comment_guids(api, guid) == {shown["guid"]}
+    made = response.json
+    assert made["body"] == "Well said"
+    assert made["author"] == {"guid": alice.guid, "diaspora_id": alice.diaspora_id, "name": alice.diaspora_id,
+                              "avatar": api.pod.url + "/uploads/avatars/medium_alice.jpg"}
+    assert made["mentioned_people"] == []
+    assert made["reported"] is False
+    assert made["interactions"] == {"liked": False, "likes_count": 0}
+    assert comment_guids(api, guid) == {made["guid"]}
     assert comments_count(api, guid) == 1
+    post = shown(api, alice, guid)
+    assert post["interaction_counters"]["comments"] == 1
+    assert post["own_interaction_state"]["subscribed"] is True
 
 
 def test_create_with_a_mention(api):
@@ -129,7 +137,7 @@ def test_create_on_posts_that_cannot_be_found(api):
     alice, bob, carol = api.users("alice", "bob", "carol")
     for_carol = publish(api, bob, "For carol", audience=[carol])
     token = alice.token(PRIVATE)
-    for guid in ("unknown-post-guid-0000", "7", for_carol):
+    for guid in ("unknown-post-guid-0000", "7", for_carol, "nul%00guid-00000000", "z" * 300):
         error(api.post(f"/posts/{guid}/comments", token, params={"body": "Hi"}), 404, MISSING)
     assert comment_guids(api, for_carol) == set()
 
@@ -242,6 +250,7 @@ def test_delete_own_comment(api):
     assert api.delete(f"/posts/{guid}/comments/{comment}", alice.token(INTERACT), status=204).body == b""
     assert comment_guids(api, guid) == set()
     assert comments_count(api, guid) == 0
+    assert shown(api, alice, guid)["interaction_counters"]["comments"] == 0
 
 
 def test_the_post_author_deletes_anyones_comment(api):
@@ -267,7 +276,7 @@ def test_delete_comments_that_cannot_be_found(api):
     other = publish(api, alice, "Alice's own post")
     others_comment = comment_on(api, alice, other)
     token = alice.token(INTERACT)
-    for comment in ("unknown-comment-guid-0", others_comment, "12"):
+    for comment in ("unknown-comment-guid-0", others_comment, "12", "nul%00guid-00000000", "c" * 300):
         error(api.delete(f"/posts/{guid}/comments/{comment}", token), 404, NO_COMMENT)
     error(api.delete(f"/posts/unknown-post-guid-0000/comments/{others_comment}", token), 404, MISSING)
     assert comment_guids(api, other) == {others_comment}
@@ -312,7 +321,7 @@ def test_report_comments_that_cannot_be_found(api):
     for_carol = publish(api, bob, "For carol", audience=[carol])
     hidden_comment = comment_on(api, bob, for_carol)
     token = alice.token(PRIVATE)
-    for comment in ("unknown-comment-guid-0", others_comment, hidden_comment):
+    for comment in ("unknown-comment-guid-0", others_comment, hidden_comment, "nul%00guid-00000000"):
         error(api.post(f"/posts/{guid}/comments/{comment}/report", token, params={"reason": "x"}), 404, NO_COMMENT)
     for post in ("unknown-post-guid-0000", for_carol):
         error(api.post(f"/posts/{post}/comments/{hidden_comment}/report", token, params={"reason": "x"}), 404,

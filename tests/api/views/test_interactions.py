@@ -63,6 +63,11 @@ def answer_ids(api, guid) -> list[int]:
         return [answer.id for answer in poll.answers]
 
 
+def shown(api, caller, guid) -> dict:
+    """The post as the caller's GET /posts/{guid} shows it."""
+    return api.get(f"/posts/{guid}", caller.token(PRIVATE), status=200).json
+
+
 def valid_params(api, guid, action) -> dict:
     """Parameters that make ``action`` succeed on a fresh post."""
     if action == "hide":
@@ -81,10 +86,12 @@ def test_subscribe_then_twice_is_a_conflict_with_no_body(api):
     guid = publish(api, bob)
     token = alice.token(INTERACT)
     assert not subscribed(api, alice, guid)
+    assert shown(api, alice, guid)["own_interaction_state"]["subscribed"] is False
     response = api.post(f"/posts/{guid}/subscribe", token, status=204)
     assert response.body == b""
     assert participants(api, guid) == 2
     assert subscribed(api, alice, guid)
+    assert shown(api, alice, guid)["own_interaction_state"]["subscribed"] is True
     again = api.post(f"/posts/{guid}/subscribe", token, status=409)
     assert again.body == b""
     assert participants(api, guid) == 2
@@ -103,12 +110,14 @@ def test_mute_after_subscribe_then_twice_is_gone_with_no_body(api):
     api.post(f"/posts/{guid}/subscribe", token, status=204)
     assert api.post(f"/posts/{guid}/mute", token, status=204).body == b""
     assert not subscribed(api, alice, guid)
+    assert shown(api, alice, guid)["own_interaction_state"]["subscribed"] is False
     with api.session() as s:
         assert s.get(MutedPost, (alice.id, post_row(s, guid).id)) is not None
     assert api.post(f"/posts/{guid}/mute", token, status=410).body == b""
     # Subscribing again lifts the mute.
     api.post(f"/posts/{guid}/subscribe", token, status=204)
     assert subscribed(api, alice, guid)
+    assert shown(api, alice, guid)["own_interaction_state"]["subscribed"] is True
     with api.session() as s:
         assert s.get(MutedPost, (alice.id, post_row(s, guid).id)) is None
 
@@ -124,8 +133,10 @@ def test_muting_a_post_never_subscribed_to_is_gone(api):
 def test_the_author_can_mute_their_own_post(api):
     bob = api.user("bob")
     guid = publish(api, bob)
+    assert shown(api, bob, guid)["own_interaction_state"]["subscribed"] is True
     api.post(f"/posts/{guid}/mute", bob.token(INTERACT), status=204)
     assert not subscribed(api, bob, guid)
+    assert shown(api, bob, guid)["own_interaction_state"]["subscribed"] is False
 
 
 # --- hide -------------------------------------------------------------------------------
@@ -171,7 +182,9 @@ def test_report_then_twice_is_a_conflict(api):
     alice, bob = api.users("alice", "bob")
     guid = publish(api, bob)
     token = alice.token(INTERACT)
+    assert shown(api, alice, guid)["own_interaction_state"]["reported"] is False
     assert api.post(f"/posts/{guid}/report", token, params={"reason": "It is spam"}, status=204).body == b""
+    assert shown(api, alice, guid)["own_interaction_state"]["reported"] is True
     with api.session() as s:
         reports = s.scalars(sa.select(Report)).all()
         assert [(r.user_id, r.item_type, r.item_id, r.reason) for r in reports] == [
@@ -215,6 +228,12 @@ def test_vote_counts_subscribes_and_twice_is_refused(api):
         assert [(a.id, a.vote_count) for a in s.scalars(sa.select(PollAnswer).order_by(PollAnswer.position))] == [
             (tea, 0), (coffee, 1)]
     assert subscribed(api, alice, guid)
+    post = shown(api, alice, guid)
+    assert post["own_interaction_state"]["subscribed"] is True
+    assert post["poll"]["participation_count"] == 1
+    assert post["poll"]["already_participated"] is True
+    assert [(a["id"], a["vote_count"], a["own_answer"]) for a in post["poll"]["poll_answers"]] == [
+        (tea, 0, False), (coffee, 1, True)]
     error(api.post(f"/posts/{guid}/vote", token, params={"poll_answer": tea}), 422, "Cant vote on this post")
     with api.session() as s:
         assert s.scalar(sa.select(sa.func.count()).select_from(PollParticipation)) == 1
@@ -262,7 +281,7 @@ def test_every_action_on_an_unknown_post_is_not_found(api):
     token = alice.token(PRIVATE)
     for action in ACTIONS:
         params = {"hide": "true", "reason": "spam", "poll_answer": "1"}
-        for guid in ("unknown-post-guid-0000", "1", "%E2%9C%93" * 30):
+        for guid in ("unknown-post-guid-0000", "1", "%E2%9C%93" * 30, "x" * 300, "nul%00guid-00000000"):
             error(api.post(f"/posts/{guid}/{action}", token, params=params), 404, MISSING)
 
 

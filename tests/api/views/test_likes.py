@@ -57,6 +57,11 @@ def subscribed(api, caller, guid) -> bool:
         return InteractionService(s, api.pod).is_subscribed(caller.user(s), post)
 
 
+def shown(api, caller, guid) -> dict:
+    """The post as the caller's GET /posts/{guid} shows it."""
+    return api.get(f"/posts/{guid}", caller.token(PRIVATE), status=200).json
+
+
 def test_no_likes_yet(api):
     alice, bob = api.users("alice", "bob")
     guid = publish(api, bob)
@@ -75,6 +80,13 @@ def test_three_likers_with_the_caller_first(api):
         for caller in (alice, bob, carol):
             assert api.post(path, caller.token(INTERACT), status=204).body == b""
         assert counts(api, guid, comment_guid) == 3
+        if comment_guid is None:
+            post = shown(api, carol, guid)
+            assert post["interaction_counters"]["likes"] == 3
+            assert post["own_interaction_state"]["liked"] is True
+        else:
+            comments = api.get(f"/posts/{guid}/comments", carol.token(), status=200).json
+            assert comments[0]["interactions"] == {"liked": True, "likes_count": 3}
         listed = api.get(path, carol.token(), status=200).json
         assert [like["author"]["diaspora_id"] for like in listed] == [
             carol.diaspora_id, alice.diaspora_id, bob.diaspora_id]
@@ -112,6 +124,7 @@ def test_like_twice_is_a_conflict_and_unlike_twice_is_gone(api):
         assert counts(api, guid, comment_guid) == 1
         assert api.delete(path, token, status=204).body == b""
         assert counts(api, guid, comment_guid) == 0
+        assert shown(api, alice, guid)["own_interaction_state"]["liked"] is False
         assert api.get(path, token, status=200).json == []
         error(api.delete(path, token), 410, GONE)
 
@@ -125,6 +138,8 @@ def test_liking_the_post_subscribes_and_lifts_a_mute(api):
         s.add(MutedPost(user_id=alice.id, post_id=post.id))
     api.post(f"/posts/{guid}/likes", token, status=204)
     assert subscribed(api, alice, guid)
+    assert shown(api, alice, guid)["own_interaction_state"] == {
+        "liked": True, "reshared": False, "subscribed": True, "reported": False}
     assert api.post(f"/posts/{guid}/subscribe", token, status=409).body == b""
 
 
@@ -135,11 +150,11 @@ def test_unknown_posts_and_comments(api):
     others_comment = comment_on(api, bob, other)
     token = alice.token(PRIVATE)
     for path in ("/posts/unknown-post-guid-0000/likes", "/posts/unknown-post-guid-0000/comments/whatever-guid-000/likes",
-                 "/posts/42/likes"):
+                 "/posts/42/likes", "/posts/nul%00guid-00000000/likes", f"/posts/{'x' * 300}/likes"):
         error(api.get(path, token), 404, MISSING)
         error(api.post(path, token), 404, MISSING)
         error(api.delete(path, token), 404, MISSING)
-    for comment in ("unknown-comment-guid-0", others_comment, "1"):
+    for comment in ("unknown-comment-guid-0", others_comment, "1", "nul%00guid-00000000", "y" * 300):
         path = f"/posts/{guid}/comments/{comment}/likes"
         error(api.get(path, token), 404, NO_COMMENT)
         error(api.post(path, token), 404, NO_COMMENT)
