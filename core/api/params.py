@@ -94,10 +94,11 @@ def boolean(value, default: bool | None = None) -> bool | None:
 
 
 def integer(value) -> int | None:
+    """A whole number a database column holds (32 bits), from a string or a JSON number."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value
+        return value if -2**31 <= value < 2**31 else None
     if isinstance(value, str):
         try:
             number = int(value.strip())
