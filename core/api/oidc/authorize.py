@@ -25,6 +25,8 @@ INVALID_CLIENT = "Invalid client id or redirect uri"
 REQUEST_OBJECT_FIELDS = ("request", "request_uri")
 # Parameters the sign-in detour drops, so that coming back does not ask again.
 REAUTHENTICATION = ("prompt", "max_age")
+MAX_AGE_LIMIT = 10 * 365 * 86400  # larger values ask for nothing a sign-in could fail
+RESPONSE_TYPES = ("code", "id_token", "id_token token")
 
 
 class ErrorPage(Exception):
@@ -153,9 +155,14 @@ def signed_in_too_long_ago(request, max_age) -> bool:
         seconds = int(max_age)
     except (TypeError, ValueError):
         return False
-    if session is None or seconds < 0:
+    if session is None or not 0 <= seconds <= MAX_AGE_LIMIT:
         return False
     return utcnow() - session.created_at > dt.timedelta(seconds=seconds)
+
+
+def supported_response_type(data: dict) -> bool:
+    """Checked before Authlib sees it: Authlib quotes the value in its error description."""
+    return " ".join(sorted((data.get("response_type") or "").split())) in RESPONSE_TYPES
 
 
 def without_reauthentication(pairs):

@@ -15,7 +15,8 @@ import time
 from collections import defaultdict
 
 from authlib.oauth2 import AuthorizationServer
-from authlib.oauth2.rfc6749 import AccessDeniedError, ClientMixin, InvalidClientError, InvalidScopeError, OAuth2Request
+from authlib.oauth2.rfc6749 import (AccessDeniedError, ClientMixin, InvalidClientError, InvalidRequestError,
+                                     InvalidScopeError, OAuth2Request)
 from authlib.oauth2.rfc6749.grants import AuthorizationCodeGrant, RefreshTokenGrant
 from authlib.oauth2.rfc6749.models import AuthorizationCodeMixin, TokenMixin
 from authlib.oauth2.rfc6749.requests import JsonPayload, JsonRequest, OAuth2Payload
@@ -32,6 +33,7 @@ from .keys import KEY_ID, signing_key
 from .services import AuthorizationService, ClientService, SubjectService
 
 ID_TOKEN_LIFETIME = 30 * 60
+NONCE_MAX = 255  # the authorization's nonce column
 TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt"]
 ASCII_DESCRIPTION = set(chr(c) for c in range(0x20, 0x7F)) - {'"', "\\"}
 
@@ -241,6 +243,8 @@ class IDTokenClaims:
         return {}  # the ID token names the user by ``sub`` only; user_info has the rest
 
     def exists_nonce(self, nonce, request):
+        if len(nonce) > NONCE_MAX:
+            raise InvalidRequestError(f"The nonce is longer than {NONCE_MAX} characters")
         return False  # replays are the client's to detect, with the nonce it chose (as diaspora*)
 
 
@@ -422,9 +426,12 @@ class OIDCServer(AuthorizationServer):
     def approve(self, oauth_request):
         """Record what the signed-in user just granted: one authorization per (client, user)."""
         session = self.request.user_session
+        nonce = oauth_request.payload.data.get("nonce")
+        if nonce is not None and len(nonce) > NONCE_MAX:
+            nonce = None  # only reachable without openid, where no ID token will carry it
         return self.authorizations.approve(
             oauth_request.client.row, oauth_request.user, scopes=scope_rules.parse(oauth_request.scope or ""),
-            redirect_uri=oauth_request.payload.redirect_uri or "", nonce=oauth_request.payload.data.get("nonce"),
+            redirect_uri=oauth_request.payload.redirect_uri or "", nonce=nonce,
             auth_time=session.created_at if session is not None else utcnow())
 
     def issue_token(self, grant_type, client, user=None, scope=None, expires_in=None, include_refresh_token=True):

@@ -30,6 +30,7 @@ APPLICATIONS_TEMPLATE = "core:templates/api/user_applications.pt"
 ERROR_TEMPLATE = "core:templates/pages/error.pt"
 SAFE_ORIGIN = re.compile(r"^[a-z][a-z0-9+.-]*://[A-Za-z0-9.\-:\[\]]+$")
 SAFE_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*$")
+UNSAFE_SCHEMES = ("javascript", "data", "vbscript", "file", "blob", "filesystem")
 
 
 # --- machine endpoints -------------------------------------------------------------------
@@ -161,11 +162,15 @@ def authorization_endpoint(request):
     if user is None:
         return to_sign_in(request, authorize.without_reauthentication(verified.pairs))
 
+    if not authorize.supported_response_type(verified.data):
+        return verified.error_redirect("unsupported_response_type", "The response type is not supported")
     oauth_request = server.create_oauth2_request(verified.pairs)
     try:
         grant = server.get_consent_grant(oauth_request, end_user=user)
     except OAuth2Error as error:
         return server.handle_error_response(oauth_request, error)
+    # The same scopes granted before: no consent page (API_V1.md §9.15). Unlike diaspora*, the
+    # access tokens issued before stay valid: another copy of the app may be using them.
     granted_before = authorize.already_granted(server, verified, user, oauth_request.scope)
     if "none" in prompts and not granted_before:
         return verified.error_redirect("interaction_required", "User must already be authorized when `prompt` is `none`")
@@ -203,7 +208,7 @@ def source_of(url: str) -> str | None:
     origin = f"{parts.scheme}://{parts.netloc}"
     if parts.netloc and SAFE_ORIGIN.match(origin):
         return origin
-    if SAFE_SCHEME.match(parts.scheme or ""):
+    if SAFE_SCHEME.match(parts.scheme or "") and parts.scheme not in UNSAFE_SCHEMES:
         return parts.scheme + ":"
     return None
 
@@ -230,6 +235,8 @@ def consent(request):
         verified = authorize.verify(server, pairs)
     except authorize.ErrorPage as page:
         return error_page(request, page.message)
+    if not authorize.supported_response_type(verified.data):
+        return verified.error_redirect("unsupported_response_type", "The response type is not supported")
     oauth_request = server.create_oauth2_request(verified.pairs)
     try:
         grant = server.get_consent_grant(oauth_request, end_user=request.user)
@@ -272,4 +279,5 @@ def revoke_authorization(request):
 
 def strip_commit_marker(event) -> None:
     """The header that let an error answer commit (server.OIDCServer.keep_changes) stays here."""
-    event.response.headers.pop("X-Tm", None)
+    if event.request.path_info.startswith("/api/openid_connect/"):
+        event.response.headers.pop("X-Tm", None)

@@ -144,6 +144,14 @@ def documents():
     served.close()
 
 
+def half_hash(value: str) -> str:
+    """at_hash / c_hash of a value (OIDC Core §3.1.3.6, RS256)."""
+    import hashlib
+
+    digest = hashlib.sha256(value.encode()).digest()
+    return base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode()
+
+
 def verified_claims(app, id_token: str) -> tuple[dict, dict]:
     """(header, claims) of an ID token whose signature checks with the pod's jwks.json."""
     from joserfc import jwt

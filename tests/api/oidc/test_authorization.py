@@ -10,7 +10,7 @@ from joserfc import jwt
 from core.api.models import OAuthAuthorization
 
 from .conftest import (PREFIX, REDIRECT_URI, authorize_path, consent, consent_form, location, redirect_params,
-                       register, signed_in)
+                       half_hash, register, signed_in, verified_claims)
 
 MALFORMED = "The request was malformed: please double check the client id and redirect uri."
 INVALID_CLIENT = "Invalid client id or redirect uri"
@@ -108,6 +108,9 @@ def test_id_token_token_comes_in_the_fragment_and_works_on_the_api(app):
     params = redirect_params(answer)
     assert {"access_token", "token_type", "expires_in", "id_token", "state"} <= set(params)
     assert params["token_type"] == "bearer" and params["expires_in"] == "86400"
+    claims = verified_claims(app, params["id_token"])[1]
+    assert claims["at_hash"] == half_hash(params["access_token"])
+    assert claims["nonce"] == "n-0S6_WzA2Mj" and claims["sub"] == "alice@pod.test" and claims["acr"] == 0
     app.get("/api/v1/tag_followings", headers={"Authorization": f"Bearer {params['access_token']}"}, status=200)
 
 
@@ -253,3 +256,17 @@ def test_the_consent_form_needs_its_csrf_token(app):
     fields = {name: field[0].value for name, field in form.fields.items() if name and name != "csrf_token"}
     app.post(f"{PREFIX}/authorizations", {**fields, "approve": "true"}, status=400)
     assert authorizations(app) == []
+
+
+def test_junk_parameters_get_oauth_errors_not_server_errors(app):
+    client = register(app)
+    signed_in(app)
+    for response_type in ('co"de', "cöde", "token id_token code"):
+        params = redirect_params(app.get(authorize_path(client, response_type=response_type)))
+        assert params["error"] == "unsupported_response_type" and params["state"] == "1234"
+    params = redirect_params(app.get(authorize_path(client, scope='openid "quoted"')))
+    assert params["error"] == "invalid_scope"
+    params = redirect_params(app.get(authorize_path(client, nonce="n" * 256)))
+    assert params["error"] == "invalid_request"
+    assert consent_form(app.get(authorize_path(client, max_age="9" * 30))) is not None
+    assert consent_form(app.get(authorize_path(client, max_age="soon"))) is not None

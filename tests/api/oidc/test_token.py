@@ -14,18 +14,14 @@ from joserfc.jwk import RSAKey
 
 from core.api.models import OAuthAuthorization
 
-from .conftest import PREFIX, REDIRECT_URI, basic, code_for, exchange, register, signed_in, verified_claims
+from .conftest import (PREFIX, REDIRECT_URI, basic, code_for, exchange, half_hash, register, signed_in,
+                       verified_claims)
 
 API = "/api/v1/tag_followings"
 
 
 def api_status(app, access_token: str) -> int:
     return app.get(API, headers={"Authorization": f"Bearer {access_token}"}, expect_errors=True).status_int
-
-
-def half_hash(value: str) -> str:
-    digest = hashlib.sha256(value.encode()).digest()
-    return base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode()
 
 
 def refresh(app, client, refresh_token, status=200, **extra):
