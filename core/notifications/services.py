@@ -45,6 +45,9 @@ FILTER_LABELS = {
     "contacts_birthday": "Birthdays",
 }
 
+# Kinds API clients don't get as notifications: they read private messages as conversations.
+NOT_IN_API = ("private_message",)
+
 # Past this many actors the sentence says "and N others".
 MAX_NAMED_ACTORS = 3
 QUOTE_LENGTH = 200
@@ -326,7 +329,8 @@ class NotificationService:
         """The user's notifications as a query for the API's pager, by ``created_at``: unread ones
         only if asked, those created at ``since`` or later. Private messages stay out: API
         clients read them as conversations (and diaspora*'s schema has no type for them)."""
-        query = sa.select(Notification).where(Notification.recipient_id == user.id, *self._api_kinds())
+        query = sa.select(Notification).where(Notification.recipient_id == user.id,
+                                              Notification.kind.not_in(NOT_IN_API))
         if only_unread:
             query = query.where(Notification.unread.is_(True))
         if since is not None:
@@ -336,11 +340,7 @@ class NotificationService:
     def by_guid(self, user: User, guid: str) -> Notification | None:
         """One of the user's notifications API clients see, by guid; None for anyone else's."""
         return self.dbsession.scalar(sa.select(Notification).where(
-            Notification.guid == guid, Notification.recipient_id == user.id, *self._api_kinds()))
-
-    @staticmethod
-    def _api_kinds():
-        return (Notification.kind != "private_message",)
+            Notification.guid == guid, Notification.recipient_id == user.id, Notification.kind.not_in(NOT_IN_API)))
 
     def set_read(self, notification: Notification, read: bool) -> None:
         notification.unread = not read
