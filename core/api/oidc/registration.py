@@ -29,6 +29,10 @@ def _fetch_json(pod, uri: str, purpose: str, refused: str):
         answer = http.get(pod, uri, purpose=purpose, accept="application/json")
     except http.Refused:
         raise InvalidClientMetadataError(refused) from None
+    except http.Unreachable as exc:
+        if "TLS" in str(exc):  # a certificate the pod can't trust makes the URI itself unusable
+            raise InvalidClientMetadataError(refused) from None
+        raise InvalidRequestError(f"Could not fetch {purpose.replace('_', ' ')}") from None
     except http.RequestFailed:
         raise InvalidRequestError(f"Could not fetch {purpose.replace('_', ' ')}") from None
     try:

@@ -86,3 +86,15 @@ def test_revoking_needs_the_csrf_token_and_a_sign_in(app, new_browser):
     visitor = new_browser()
     assert urlsplit(visitor.get(PAGE, status=302).headers["Location"]).path == "/users/sign_in"
     assert authorization_ids(app) == [authorization_id]
+
+
+def test_delete_revokes_too_with_the_csrf_header(app):
+    client = register(app)
+    signed_in(app)
+    authorize(app, client)
+    [authorization_id] = authorization_ids(app)
+    token = app.get(PAGE).html.find("input", attrs={"name": "csrf_token"})["value"]
+    app.delete(f"{PREFIX}/authorizations/{authorization_id}", status=400)
+    answer = app.delete(f"{PREFIX}/authorizations/{authorization_id}", headers={"X-CSRF-Token": token}, status=303)
+    assert urlsplit(answer.headers["Location"]).path == PAGE
+    assert authorization_ids(app) == []
