@@ -125,3 +125,14 @@ def test_find_a_client_by_name(app):
     assert app.get(f"{PREFIX}/clients/find", {"client_name": "Diaspora Test App"}).json == {"client_id": client_id}
     assert app.get(f"{PREFIX}/clients/find", {"client_name": "Nobody"}, status=200).json == {
         "error": "Client with name Nobody does not exist"}
+
+
+def test_fetch_failures(app, documents):
+    from core.testing import free_port
+
+    documents.serve("/sector.json", [REDIRECT_URI])
+    no_tls = f"https://127.0.0.1:{documents.port}/sector.json"  # plain http behind an https URL
+    assert register(app, status=400, sector_identifier_uri=no_tls) == {
+        "error": "invalid_client_metadata", "error_description": "Invalid sector identifier uri"}
+    closed = f"http://127.0.0.1:{free_port()}/sector.json"
+    assert register(app, status=400, sector_identifier_uri=closed)["error"] == "invalid_request"
