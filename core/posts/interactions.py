@@ -22,6 +22,8 @@ from .services import PostError, PostService, mentionable_people, muted, notify_
 from .visibility import can_see
 
 REPORT_REASON_MAX = 1000
+# No database text column takes a NUL character (PostgreSQL refuses it outright).
+NUL = "\x00"
 
 
 def blocked_by_author(dbsession: Session, author, user) -> bool:
@@ -45,6 +47,8 @@ class InteractionService:
         text = (text or "").strip()
         if not text:
             raise PostError("Write a comment first.")
+        if NUL in text:
+            raise PostError("A comment can't contain NUL characters.")
         PostService(self.dbsession, self.pod).check_text(text, "Comments")
         earlier = set(self.dbsession.scalars(sa.select(Comment.author_id).where(Comment.post_id == post.id)))
         now = utcnow()
@@ -275,6 +279,8 @@ class InteractionService:
         reason = (reason or "").strip()
         if not reason:
             raise PostError("Say why you report this, so the moderators know what to look at.")
+        if NUL in reason:
+            raise PostError("A report's reason can't contain NUL characters.")
         if len(reason) > REPORT_REASON_MAX:
             raise PostError(f"A report's reason is at most {REPORT_REASON_MAX} characters long.")
         already = self.dbsession.scalar(sa.select(Report.id).where(

@@ -155,6 +155,24 @@ def test_hide_and_unhide_with_a_json_body(api):
     error(api.post(f"/posts/{guid}/hide", token, json_body={"hide": False}), 410, "Post not hidden")
 
 
+def test_a_hidden_post_leaves_the_callers_streams(api):
+    alice, bob = api.users("alice", "bob")
+    guid = publish(api, bob)
+    token = alice.token(INTERACT)
+    api.post(f"/posts/{guid}/likes", token, status=204)
+
+    def liked_stream():
+        return [post["guid"] for post in api.get("/streams/liked", token, status=200).json]
+
+    assert liked_stream() == [guid]
+    api.post(f"/posts/{guid}/hide", token, json_body={"hide": True}, status=204)
+    assert liked_stream() == []
+    # Still there for whoever has the link.
+    assert shown(api, alice, guid)["guid"] == guid
+    api.post(f"/posts/{guid}/hide", token, json_body={"hide": False}, status=204)
+    assert liked_stream() == [guid]
+
+
 def test_hide_reads_form_booleans_properly(api):
     alice, bob = api.users("alice", "bob")
     guid = publish(api, bob)
@@ -209,11 +227,14 @@ def test_report_needs_a_reason_checked_before_the_post(api):
         assert s.scalar(sa.select(sa.func.count()).select_from(Report)) == 0
 
 
-def test_an_overlong_reason_is_refused(api):
+def test_a_reason_that_cannot_be_stored_is_refused(api):
     alice, bob = api.users("alice", "bob")
     guid = publish(api, bob)
-    error(api.post(f"/posts/{guid}/report", alice.token(INTERACT), params={"reason": "x" * 5000}), 422,
-          "Failed to create report on this post")
+    for reason in ("x" * 5000, "nul \x00 inside"):
+        error(api.post(f"/posts/{guid}/report", alice.token(INTERACT), json_body={"reason": reason}), 422,
+              "Failed to create report on this post")
+    with api.session() as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(Report)) == 0
 
 
 # --- vote -------------------------------------------------------------------------------
