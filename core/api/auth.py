@@ -12,8 +12,10 @@ from pyramid.view import view_config
 
 from ..db import utcnow
 from .errors import BOTH_TOKENS, INVALID_TOKEN, ApiError, OAuthError
+from .params import params
 from .tokens import TokenService
 
+NUL = "\x00"
 # (route name, method) -> the scopes the endpoint needs; read by the OpenAPI test and docs.
 ENDPOINT_SCOPES: dict[tuple[str, str], tuple[str, ...]] = {}
 
@@ -53,6 +55,29 @@ def require_scopes(request, scopes) -> None:
         raise ApiError(403, "insufficient_scope")
 
 
+def refuse_nul(request) -> None:
+    """No text column can hold a NUL character (PostgreSQL refuses it outright), so a request
+    carrying one in any parameter is refused before a view reads it. An id in the path holding
+    one names nothing: it is blanked, so each view answers its own "not found"."""
+    for key, value in request.matchdict.items():
+        if NUL in value:
+            request.matchdict[key] = ""
+    if _holds_nul(params(request)):
+        raise ApiError(422, "Text may not contain NUL characters")
+
+
+def _holds_nul(value, depth: int = 0) -> bool:
+    if isinstance(value, str):
+        return NUL in value
+    if depth > 32:
+        return False
+    if isinstance(value, dict):
+        return any(_holds_nul(k, depth + 1) or _holds_nul(v, depth + 1) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item, depth + 1) for item in value)
+    return False
+
+
 def api_view(*, route_name: str, request_method, scopes=(), **settings):
     """Register an /api/v1 view: JSON out, no CSRF (a bearer token can't be forged by
     another site), and the endpoint's scopes checked before the view runs."""
@@ -64,6 +89,7 @@ def api_view(*, route_name: str, request_method, scopes=(), **settings):
         @functools.wraps(view)
         def checked(request):
             require_scopes(request, scopes)
+            refuse_nul(request)
             return view(request)
 
         return view_config(route_name=route_name, request_method=methods, renderer="json",

