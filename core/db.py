@@ -102,12 +102,11 @@ def includeme(config):
     settings["tm.commit_veto"] = "pyramid_tm.default_commit_veto"
     config.include("pyramid_tm")
     config.include("pyramid_retry")
-    pod = config.registry.pod
 
     def dbsession(request):
         session = request.environ.get("app.dbsession")
         if session is None:
-            session = tm_session(pod.session_factory, request.tm)
+            session = tm_session(request.registry.pod.session_factory, request.tm)
         return session
 
     config.add_request_method(dbsession, reify=True)

@@ -158,9 +158,7 @@ def setup(pod) -> JobRegistry:
 
 
 def includeme(config):
-    jobs = config.registry.pod.jobs
-
     def enqueue(request, fn: Callable, *args: Any) -> None:
-        jobs.send_after_commit(request.tm, fn, *args)
+        request.registry.pod.jobs.send_after_commit(request.tm, fn, *args)
 
     config.add_request_method(enqueue, "enqueue")

@@ -234,11 +234,34 @@ def browse(wsgi_app, pod):
     return client
 
 
+# Configuring the app costs more than most tests; pods that differ only in their database
+# and folders share one app per process, pointed at each test's pod in turn.
+_APPS: dict = {}
+PER_TEST_SETTINGS = ("here", "data_dir", "database.url")
+
+
+def app_for(pod):
+    """The WSGI app of ``pod``: configured once per set of settings, then re-pointed."""
+    from .config import configure
+    from .security import make_rate_limiter
+
+    key = (tuple(sorted((k, repr(v)) for k, v in pod.raw_settings.items() if k not in PER_TEST_SETTINGS)),
+           tuple(pod.enabled_plugins), tuple(sorted(pod.plugin_overrides.items())))
+    router = _APPS.get(key)
+    if router is None:
+        router = _APPS[key] = configure({}, pod=pod).make_wsgi_app()
+        return router
+    registry = router.registry
+    registry.pod = pod
+    registry.settings.update(pod.settings)
+    registry.rate_limiter = make_rate_limiter(pod)  # counts start afresh with each test
+    pod.pm.hook.on_startup(pod=pod)
+    return router
+
+
 @pytest.fixture
 def wsgi_app(pod):
-    from .config import configure
-
-    return configure({}, pod=pod).make_wsgi_app()
+    return app_for(pod)
 
 
 @pytest.fixture
