@@ -7,11 +7,10 @@ import sqlalchemy as sa
 
 from core.accounts.models import Person
 from core.admin.models import Report
-from core.aspects.services import AspectService
 from core.posts.interactions import InteractionService
 from core.posts.models import Comment, Like, Mention, MutedPost, Post
-from core.posts.services import Draft, PostService
 from tests.api.conftest import error, links
+from tests.api.content import block, comment_on, publish
 
 INTERACT = "openid public:read interactions"
 PRIVATE = "openid public:read interactions private:read contacts:read"
@@ -20,27 +19,8 @@ MISSING = "Post with provided guid could not be found"
 NO_COMMENT = "Comment not found for the given post"
 
 
-def publish(api, author, text="Hello there", *, audience=None) -> str:
-    """A post by ``author``: public, or limited to an aspect holding the ``audience`` callers."""
-    with api.session() as s:
-        user = author.user(s)
-        draft = Draft(text=text, visibility="public")
-        if audience is not None:
-            aspect = user.aspects[0]
-            for caller in audience:
-                AspectService(s, api.pod).set_aspects(user, s.get(Person, caller.person_id), [aspect.id])
-            draft = Draft(text=text, visibility="aspects", aspect_ids=[aspect.id])
-        return PostService(s, api.pod).create(user, draft).guid
 
 
-def comment_on(api, author, guid, text="Nice", at: dt.datetime | None = None) -> str:
-    """A comment written through the service; ``at`` back-dates it."""
-    with api.session() as s:
-        post = s.scalar(sa.select(Post).where(Post.guid == guid))
-        comment = InteractionService(s, api.pod).comment(author.user(s), post, text)
-        if at is not None:
-            comment.created_at = at
-        return comment.guid
 
 
 def comments_count(api, guid) -> int:
@@ -54,9 +34,6 @@ def comment_guids(api, guid) -> set[str]:
         return set(s.scalars(sa.select(Comment.guid).where(Comment.post_id == post_id)))
 
 
-def block(api, blocker, blocked) -> None:
-    with api.session() as s:
-        AspectService(s, api.pod).block(blocker.user(s), s.get(Person, blocked.person_id))
 
 
 def shown(api, caller, guid) -> dict:

@@ -10,9 +10,9 @@ from core.admin.models import Report
 from core.aspects.services import AspectService
 from core.posts.interactions import InteractionService
 from core.posts.models import HiddenPost, MutedPost, Participation, Poll, PollAnswer, PollParticipation, Post
-from core.posts.services import Draft, PostService
 from core.posts.visibility import for_streams
 from tests.api.conftest import error
+from tests.api.content import publish
 
 INTERACT = "openid public:read interactions"
 PRIVATE = "openid public:read interactions private:read contacts:read"
@@ -21,19 +21,6 @@ MISSING = "Post with provided guid could not be found"
 ACTIONS = ("subscribe", "mute", "hide", "report", "vote")
 
 
-def publish(api, author, text="Hello there", *, audience=None, poll=None) -> str:
-    """A post by ``author``: public, or limited to an aspect holding the ``audience`` callers."""
-    with api.session() as s:
-        user = author.user(s)
-        draft = Draft(text=text, visibility="public")
-        if audience is not None:
-            aspect = user.aspects[0]
-            for caller in audience:
-                AspectService(s, api.pod).set_aspects(user, s.get(Person, caller.person_id), [aspect.id])
-            draft = Draft(text=text, visibility="aspects", aspect_ids=[aspect.id])
-        if poll is not None:
-            draft.poll_question, draft.poll_answers = poll[0], "\n".join(poll[1])
-        return PostService(s, api.pod).create(user, draft).guid
 
 
 def post_row(s, guid) -> Post:

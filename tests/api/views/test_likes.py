@@ -7,8 +7,8 @@ from core.accounts.models import Person
 from core.aspects.services import AspectService
 from core.posts.interactions import InteractionService
 from core.posts.models import Comment, Like, MutedPost, Post
-from core.posts.services import Draft, PostService
 from tests.api.conftest import error, links
+from tests.api.content import comment_on, publish
 
 INTERACT = "openid public:read interactions"
 PRIVATE = "openid public:read interactions private:read contacts:read"
@@ -19,23 +19,8 @@ NOT_ALLOWED = "User is not allowed to like"
 GONE = "Like doesn\u2019t exist"
 
 
-def publish(api, author, text="Hello there", *, audience=None) -> str:
-    """A post by ``author``: public, or limited to an aspect holding the ``audience`` callers."""
-    with api.session() as s:
-        user = author.user(s)
-        draft = Draft(text=text, visibility="public")
-        if audience is not None:
-            aspect = user.aspects[0]
-            for caller in audience:
-                AspectService(s, api.pod).set_aspects(user, s.get(Person, caller.person_id), [aspect.id])
-            draft = Draft(text=text, visibility="aspects", aspect_ids=[aspect.id])
-        return PostService(s, api.pod).create(user, draft).guid
 
 
-def comment_on(api, author, guid, text="Nice") -> str:
-    with api.session() as s:
-        post = s.scalar(sa.select(Post).where(Post.guid == guid))
-        return InteractionService(s, api.pod).comment(author.user(s), post, text).guid
 
 
 def counts(api, post_guid, comment_guid=None) -> int:

@@ -7,13 +7,12 @@ import sqlalchemy as sa
 
 from core.accounts.models import Person
 from core.api.tokens import TokenService
-from core.aspects.services import AspectService
 from core.people.services import ProfileService
 from core.posts.interactions import InteractionService
 from core.posts.models import Post
-from core.posts.services import Draft, PostService
 from core.streams.services import TagService
 from tests.api.conftest import error, links
+from tests.api.content import add_to_aspect, aspect_id, block, write
 
 PUBLIC = "openid public:read"
 CONTACTS = "openid public:read contacts:read"
@@ -36,30 +35,12 @@ def close(api, caller):
         s.get(Person, caller.person_id).closed_at = dt.datetime.now(dt.timezone.utc)
 
 
-def add_to_aspect(api, owner, other, aspect="Friends") -> int:
-    """``owner`` shares with ``other`` through the named aspect; returns the aspect's id."""
-    with api.session() as s:
-        user = owner.user(s)
-        chosen = next(a for a in user.aspects if a.name == aspect)
-        AspectService(s, api.pod).set_aspects(user, s.get(Person, other.person_id), [chosen.id])
-        return chosen.id
 
 
-def aspect_id(api, owner, name) -> int:
-    with api.session() as s:
-        return next(a.id for a in owner.user(s).aspects if a.name == name)
 
 
-def block(api, caller, other):
-    with api.session() as s:
-        AspectService(s, api.pod).block(caller.user(s), s.get(Person, other.person_id))
 
 
-def write(api, author, text, visibility="public", aspects=()):
-    with api.session() as s:
-        user = author.user(s)
-        ids = [a.id for a in user.aspects if a.name in aspects]
-        return PostService(s, api.pod).create(user, Draft(text=text, visibility=visibility, aspect_ids=ids)).guid
 
 
 def hide(api, caller, guid):

@@ -6,13 +6,11 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from core.accounts.models import Person
-from core.aspects.services import AspectService
 from core.posts.interactions import InteractionService
 from core.posts.models import Post
-from core.posts.services import Draft, PostService
 from core.streams.services import TagService
 from tests.api.conftest import error, links
+from tests.api.content import add_to_aspect, aspect_id, block, write
 
 PUBLIC = "openid public:read"
 PRIVATE = "openid public:read contacts:read private:read"
@@ -23,27 +21,10 @@ STREAMS = ("main", "activity", "aspects", "tags", "mentions", "liked", "commente
 
 # --- making content through the services ------------------------------------------------
 
-def write(api, author, text, visibility="public", aspects=()):
-    """A post by ``author``; ``aspects`` names the author's aspects a limited post goes to."""
-    with api.session() as s:
-        user = author.user(s)
-        ids = [a.id for a in user.aspects if a.name in aspects]
-        post = PostService(s, api.pod).create(user, Draft(text=text, visibility=visibility, aspect_ids=ids))
-        return post.guid
 
 
-def add_to_aspect(api, owner, other, aspect="Friends") -> int:
-    """``owner`` shares with ``other`` by putting them in the aspect; returns its id."""
-    with api.session() as s:
-        user = owner.user(s)
-        chosen = next(a for a in user.aspects if a.name == aspect)
-        AspectService(s, api.pod).set_aspects(user, s.get(Person, other.person_id), [chosen.id])
-        return chosen.id
 
 
-def aspect_id(api, owner, name) -> int:
-    with api.session() as s:
-        return next(a.id for a in owner.user(s).aspects if a.name == name)
 
 
 def interact(api, caller, guid, action, *args):
@@ -53,9 +34,6 @@ def interact(api, caller, guid, action, *args):
         return getattr(InteractionService(s, api.pod), action)(caller.user(s), post, *args)
 
 
-def block(api, caller, other):
-    with api.session() as s:
-        AspectService(s, api.pod).block(caller.user(s), s.get(Person, other.person_id))
 
 
 def follow(api, caller, tag):
