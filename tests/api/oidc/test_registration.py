@@ -73,7 +73,8 @@ def test_invalid_metadata_is_refused(app):
                   {"jwks": {"keys": [RSAKey.generate_key(2048, private=True).as_dict(private=True)]}}):
         body = register(app, status=400, **given)
         assert body["error"] == "invalid_client_metadata", given
-    assert app.pod.session_factory().scalar(sa.select(sa.func.count()).select_from(OAuthClient)) == 0
+    with app.pod.session_factory() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(OAuthClient)) == 0
 
 
 def test_an_empty_or_unreadable_body_is_a_bad_request(app):
