@@ -39,6 +39,12 @@ def configure(settings: Mapping[str, Any], environ: Mapping[str, str] | None = N
     config.include(".federation")
     # Client API v1 and the OpenID Connect provider apps get its tokens from.
     config.include(".api")
+    # Users' own data: export, import and moving an identity here.
+    config.include(".portability")
+    # New users' first steps and the community spotlight.
+    config.include(".community")
+    # Running the pod: /admin, moderation, admin mail; reads every part above.
+    config.include(".admin")
     # Site pages last among core's: `/`, `/terms`, error pages.
     config.include(".pages")
     # Plugins' routes, each under /p/<plugin name>.

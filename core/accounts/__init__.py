@@ -12,4 +12,7 @@ def includeme(config):
     config.add_route("account_confirm_email", "/user/confirm_email")
     config.add_route("account_password", "/user/password")
     config.add_route("account_sign_out_everywhere", "/user/sessions/revoke")
+    # Closing one's own account, confirmed with the password.
+    config.add_route("account_close", "/user/close")
     config.scan(".views")
+    config.scan(".close_views")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+import sqlalchemy as sa
 from sqlalchemy import Boolean, Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -33,6 +34,9 @@ class Person(Base):
     pod_id: Mapped[int | None] = mapped_column(ForeignKey("pods.id", ondelete="SET NULL"), index=True)
     fetched_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # A remote account an admin closed on this pod only: its content is gone here and
+    # nothing more from it is accepted, whatever its own pod says.
+    closed_locally: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa.false())
 
     user: Mapped["User | None"] = relationship(back_populates="person")
     profile: Mapped["Profile"] = relationship(back_populates="person", uselist=False, lazy="joined",
@@ -94,6 +98,11 @@ class User(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     locked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     last_sign_in_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # A closed account keeps only this row (username, keys, no content) so that nobody can
+    # take the username over and the account_deletion can still be signed.
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # New users see the getting-started steps until they dismiss them.
+    getting_started: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa.false())
 
     person: Mapped[Person] = relationship(back_populates="user", uselist=False, lazy="joined")
     roles: Mapped[list["Role"]] = relationship(cascade="all, delete-orphan", lazy="selectin")
@@ -158,3 +167,35 @@ class EmailChange(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class SignUpRequest(Base):
+    """A sign-up waiting for an admin's approval (registrations set to "approval").
+
+    The account (keys, person, aspects) is made only when it is approved; until then the
+    username and email are held here so nobody else can sign up with them.
+    """
+
+    __tablename__ = "sign_up_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(32), unique=True)
+    email: Mapped[str] = mapped_column(String(255), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    # What the person wrote about why they want to join, for the admin reading the queue.
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class Invite(Base):
+    """A link an admin made to let one person sign up while registrations are closed."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    used_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -35,11 +35,15 @@ def cli(ctx, config):
 
 
 def _add_core_commands() -> None:
-    from . import config as config_cmd, db, doctor, plugins, roles, serve, shell, users, worker
+    from . import admin_mail, backup, config as config_cmd, db, doctor, exporting, importing, plugins, roles
+    from . import serve, shell, users, worker
 
     for command in (serve.serve, worker.worker, db.db, plugins.plugins, users.user, roles.roles, shell.shell,
-                    doctor.doctor, config_cmd.config):
+                    doctor.doctor, config_cmd.config, *admin_mail.COMMANDS, *backup.COMMANDS):
         cli.add_command(command)
+    # `seedpod user export` and `seedpod user import` live next to the other user commands.
+    for command in (*exporting.USER_COMMANDS, *importing.USER_COMMANDS):
+        users.user.add_command(command)
 
 
 def _add_plugin_commands(argv: list[str]) -> None:

@@ -45,6 +45,10 @@ class Pod(Base):
     # When the health check probes a down pod next.
     next_check_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     software: Mapped[str | None] = mapped_column(String(255))
+    version: Mapped[str | None] = mapped_column(String(255))
+    # An admin blocked this pod: nothing is sent to it (deliveries wait, nothing is lost)
+    # and everything it sends is refused.
+    blocked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # One worker at a time delivers to a pod, in order: it holds the pod until then.
     lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -14,7 +14,7 @@ CORE_VERSIONS = Path(__file__).resolve().parent / "versions"
 MODEL_MODULES = (
     "core.accounts.models", "core.aspects.models", "core.posts.models", "core.notifications.models",
     "core.conversations.models", "core.admin.models", "core.worker",
-    "core.events.models", "core.federation.models", "core.api.models",
+    "core.events.models", "core.federation.models", "core.api.models", "core.portability.models",
 )
 
 

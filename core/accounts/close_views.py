@@ -1,0 +1,1 @@
+"""Closing one's own account: the confirmation page."""

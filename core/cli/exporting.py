@@ -1,0 +1,2 @@
+"""placeholder"""
+USER_COMMANDS: list = []

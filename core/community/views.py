@@ -1,0 +1,1 @@
+"""Spotlight and getting-started pages."""
