@@ -1,0 +1,1 @@
+"""Jobs of the admin panel: admin mail batches and moderation mail."""

@@ -1,0 +1,1 @@
+"""Jobs that build exports and apply imports, a step at a time."""
