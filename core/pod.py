@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
 from . import db, plugins
-from .settings import CORE_SETTINGS, Setting, SettingError, resolve
+from .settings import CORE_SETTINGS, Setting, SettingError, legacy_registrations, resolve
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,10 @@ class Pod:
     plugin_overrides: dict[str, bool]
     plugin_settings: dict[str, list[Setting]] = field(default_factory=dict)
     jobs: Any = None  # core.jobs.JobRegistry, set by core.jobs.setup
+    # The environment the settings were read from: a setting it gives can't be changed in /admin.
+    environ: Mapping[str, str] = field(default_factory=dict)
+    # When core.admin.site last re-read the settings stored by /admin (time.monotonic()).
+    site_checked_at: float = 0.0
 
     @property
     def url(self) -> str:
@@ -133,6 +137,7 @@ def resolve_core(raw: Mapping[str, Any], environ: Mapping[str, str]) -> tuple[di
     """Core's settings with data_dir and database.url made concrete: (settings, here, data_dir)."""
     try:
         settings = resolve(CORE_SETTINGS, raw, environ)
+        settings["settings.registrations"] = legacy_registrations(settings["settings.registrations"], raw, environ)
     except SettingError as exc:
         raise StartupError(str(exc)) from None
     check_url(settings)
@@ -166,6 +171,11 @@ def build_pod(raw_settings: Mapping[str, Any], environ: Mapping[str, str] | None
     settings, here, data_dir = resolve_core(raw, environ)
     settings["secret"] = load_secret(settings, data_dir)
     engine = open_database(settings)
+    # Settings an admin changed at /admin (over the ini file, under the environment).
+    from .admin import site
+
+    stored = site.read_at_startup(engine)
+    site.apply_stored(settings, CORE_SETTINGS, stored, environ)
     try:
         overrides = read_plugin_overrides(engine)
     except sa.exc.OperationalError as exc:
@@ -182,7 +192,8 @@ def build_pod(raw_settings: Mapping[str, Any], environ: Mapping[str, str] | None
         raise StartupError(str(exc) + hint) from exc
 
     enabled += list(extra_plugins or {})
-    pod = Pod(settings, raw, here, data_dir, engine, db.session_factory(engine), pm, enabled, overrides)
+    pod = Pod(settings, raw, here, data_dir, engine, db.session_factory(engine), pm, enabled, overrides,
+              environ=environ)
     for impl in pm.hook.register_settings.get_hookimpls():
         specs = list(impl.function(pod=pod) or [])
         for spec in specs:
@@ -193,6 +204,7 @@ def build_pod(raw_settings: Mapping[str, Any], environ: Mapping[str, str] | None
             settings.update(resolve(specs, raw, environ))
         except SettingError as exc:
             raise StartupError(f"plugin {impl.plugin_name!r}: {exc}") from None
+        site.apply_stored(settings, specs, stored, environ)
         pod.plugin_settings[impl.plugin_name] = specs
 
     from . import jobs

@@ -58,6 +58,13 @@ class Setting:
         return value
 
 
+# The values of settings.registrations.
+REGISTRATION_MODES = ("open", "closed", "approval")
+
+# The boolean that settings.registrations replaced; still read from older ini files.
+LEGACY_REGISTRATIONS = Setting("settings.enable_registrations", True, "Whether visitors may sign up.", as_bool)
+
+
 CORE_SETTINGS: tuple[Setting, ...] = (
     Setting("environment", "development", "`development` or `production`; production refuses unsafe defaults.",
             choices=("development", "production")),
@@ -81,7 +88,11 @@ CORE_SETTINGS: tuple[Setting, ...] = (
     Setting("server.trusted_proxy", "", "Address of the reverse proxy whose X-Forwarded-* headers are trusted."),
     Setting("jobs.worker_threads", 2, "Threads per worker (and for in-process jobs).", as_int),
     Setting("jobs.in_process", True, "With no `redis.url`, run jobs in a thread of the web process.", as_bool),
-    Setting("settings.enable_registrations", True, "Whether visitors may sign up.", as_bool),
+    Setting("settings.registrations", "open",
+            "Who may sign up: `open` (anyone), `approval` (an admin approves each request at /admin/sign_ups) "
+            "or `closed` (only people with an invite link). Admins can change it at /admin/settings. "
+            "An older ini file's `settings.enable_registrations = false` is still read as `closed`.",
+            choices=REGISTRATION_MODES),
     Setting("federation.allow_http", False, "Allow plain-http federation with other pods (development and tests).",
             as_bool),
     Setting("federation.allow_private_addresses", False,
@@ -142,6 +153,19 @@ def resolve(known: Iterable[Setting], raw: Mapping[str, Any], environ: Mapping[s
         else:
             values[setting.name] = setting.default
     return values
+
+
+def legacy_registrations(mode: str, raw: Mapping[str, Any], environ: Mapping[str, str]) -> str:
+    """settings.registrations, reading an older `settings.enable_registrations` when it is the
+    only one given: true is `open`, false is `closed`."""
+    if "settings.registrations" in raw or "SEEDPOD_SETTINGS_REGISTRATIONS" in environ:
+        return mode
+    legacy = LEGACY_REGISTRATIONS
+    if legacy.env_name in environ:
+        return "open" if legacy.convert(environ[legacy.env_name]) else "closed"
+    if legacy.name in raw:
+        return "open" if legacy.convert(raw[legacy.name]) else "closed"
+    return mode
 
 
 def render_markdown(groups: Iterable[tuple[str, Iterable[Setting]]]) -> str:

@@ -11,7 +11,7 @@ def test_environment_overrides_the_ini(make_pod):
                             "SEEDPOD_PLUGINS": "terms", "SEEDPOD_SERVER_PORT": "7000"},
                    **{"pod.name": "Ini pod"})
     assert pod.name == "Env pod"
-    assert pod.settings["settings.enable_registrations"] is False
+    assert pod.settings["settings.registrations"] == "closed"
     assert pod.enabled_plugins == ["terms"]
     assert pod.settings["server.port"] == 7000
 

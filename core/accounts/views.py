@@ -41,7 +41,7 @@ def failed(request, status: int, **values):
 # --- sign-up ------------------------------------------------------------------
 
 def sign_up_page(request, **values):
-    return {"page_title": "Sign up", "registrations_open": request.registry.pod.settings["settings.enable_registrations"],
+    return {"page_title": "Sign up", "registrations_open": request.registry.pod.settings["settings.registrations"] != "closed",
             "error": None, "field": None, "values": {}, **values}
 
 
@@ -55,7 +55,7 @@ def sign_up_form(request):
 @view_config(route_name="sign_up", request_method="POST", renderer="core:templates/accounts/sign_up.pt")
 def sign_up(request):
     values = {"username": request.POST.get("username", ""), "email": request.POST.get("email", "")}
-    if not request.registry.pod.settings["settings.enable_registrations"]:
+    if not request.registry.pod.settings["settings.registrations"] != "closed":
         return failed(request, 403, **sign_up_page(request, error="This pod is not accepting new accounts."))
     address = request.client_addr or ""
     limiter = request.rate_limiter

@@ -44,4 +44,5 @@ ADMIN_ROUTES = (
 def includeme(config):
     for name, pattern in ADMIN_ROUTES:
         config.add_route(name, pattern)
+    config.include(".site")
     config.scan(".views")

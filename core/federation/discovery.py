@@ -243,7 +243,7 @@ def node_stats(dbsession, pod) -> NodeStats:
     users = None if hide else usage(dbsession)
     return NodeStats(
         software_version=software_version(),
-        open_registrations=bool(pod.settings["settings.enable_registrations"]),
+        open_registrations=pod.settings["settings.registrations"] == "open",
         node_name=pod.name,
         local_posts=posts,
         local_comments=comments,
