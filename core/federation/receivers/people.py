@@ -9,11 +9,10 @@ from ...aspects.models import AspectMembership, Contact
 from ...conversations.models import ConversationParticipant
 from ...db import utcnow
 from ...notifications.services import notify
-from ...posts.models import Comment, Like, Mention, Participation, Photo, PollParticipation, Post
+from ...people.removal import remove_person_content
 from ..entities import migration_identities, verify_account_migration
 from ..errors import AuthorizationError, EntityError
 from .common import fits, person
-from .retractions import DELETERS, delete_post
 
 # --- contact ----------------------------------------------------------------------------------
 
@@ -110,28 +109,9 @@ def account_deletion(receipt, entity) -> Person:
 def close_person(dbsession, gone: Person) -> None:
     """Remove everything the person left here (posts, photos, interactions, sharing) and blank
     their profile; the person row stays, closed, so what they said in conversations keeps a name."""
-    for post in dbsession.scalars(sa.select(Post).where(Post.author_id == gone.id)).unique().all():
-        delete_post(dbsession, post)
-    dbsession.flush()
-    for model, deleter in ((Comment, DELETERS["Comment"]), (Like, DELETERS["Like"]),
-                           (PollParticipation, DELETERS["PollParticipation"])):
-        for row in dbsession.scalars(sa.select(model).where(model.author_id == gone.id)).unique().all():
-            deleter(dbsession, row)
-    dbsession.flush()
-    for model, column in ((Participation, Participation.person_id), (Mention, Mention.person_id),
-                          (Contact, Contact.person_id), (Photo, Photo.author_id)):
-        dbsession.execute(sa.delete(model).where(column == gone.id))
+    remove_person_content(dbsession, gone)
     gone.closed_at = utcnow()
-    if gone.profile is not None:
-        apply_profile(dbsession, gone, _Blank())
     dbsession.flush()
-
-
-class _Blank:
-    """An empty profile, to anonymize a closed account."""
-
-    def get(self, name, default=None):
-        return {"searchable": False}.get(name, default)
 
 
 # --- account migration ------------------------------------------------------------------------
