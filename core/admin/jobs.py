@@ -48,3 +48,19 @@ def resume_mailings(ctx) -> None:
 
 # Every periodic job of the admin panel.
 PERIODIC = [Periodic(resume_mailings, every=600)]
+
+
+# --- other pods --------------------------------------------------------------------------------
+
+@job()
+def read_pod_software(ctx, after_id: int = 0) -> None:
+    """Daily: the software name and version of every known pod (neither down nor blocked) from
+    its NodeInfo, for the pods page; a chain of small batches."""
+    from ..federation.sending import refresh_software
+
+    more = refresh_software(ctx, int(after_id))
+    if more is not None:
+        ctx.enqueue(read_pod_software, more)
+
+
+PERIODIC += [Periodic(read_pod_software, every=24 * 3600)]

@@ -192,7 +192,9 @@ def find_or_fetch_person(dbsession, pod, diaspora_id: str, *, refresh: bool = Fa
         raise DiscoveryError(f"{diaspora_id!r} is not a diaspora* ID")
     person = known_person(dbsession, wanted)
     if person is not None:
-        if not person.local and (refresh or _stale(pod, person)):
+        # A closed account keeps its blanked profile: reading its hCard again would undo that.
+        closed = person.closed_at is not None or person.closed_locally
+        if not person.local and not closed and (refresh or _stale(pod, person)):
             _refresh(dbsession, pod, person)
         return person
     if host_of(wanted) == pod.host.lower():
@@ -205,6 +207,42 @@ def find_or_fetch_person(dbsession, pod, diaspora_id: str, *, refresh: bool = Fa
     except ProtocolError as exc:  # anything else of the documents' parsing
         log.warning("discovery of %s failed: %s", wanted, exc)
         raise DiscoveryError(str(exc)) from None
+
+
+# --- other pods' NodeInfo ---------------------------------------------------------------
+
+def _text(value) -> str | None:
+    if not isinstance(value, (str, int, float)):
+        return None
+    return str(value).strip()[:255] or None
+
+
+def read_software(pod, base_url: str, links_body: bytes | None = None) -> tuple[str | None, str | None]:
+    """``(software.name, software.version)`` from the NodeInfo of the pod at ``base_url``;
+    ``links_body`` is its /.well-known/nodeinfo when the caller has it already. The newest
+    schema the pod links to is read, only on its own host. ProtocolError when there is none."""
+    import json
+
+    base = base_url.rstrip("/")
+    if links_body is None:
+        links_body = http.get(pod, f"{base}/.well-known/nodeinfo", purpose="nodeinfo", accept="application/json").body
+    try:
+        links = json.loads(links_body).get("links") or []
+    except (ValueError, AttributeError):
+        raise ProtocolError(f"{base}/.well-known/nodeinfo is not a NodeInfo links document") from None
+    schemas = sorted((str(link.get("rel") or ""), str(link.get("href"))) for link in links
+                     if isinstance(link, dict) and isinstance(link.get("href"), str))
+    hrefs = [href for _rel, href in schemas if href.startswith(base + "/")]
+    if not hrefs:
+        raise ProtocolError(f"{base} links no NodeInfo document on its own host")
+    try:
+        info = json.loads(http.get(pod, hrefs[-1], purpose="nodeinfo", accept="application/json").body)
+        software = info.get("software")
+    except (ValueError, AttributeError):
+        raise ProtocolError(f"{hrefs[-1]} is not a NodeInfo document") from None
+    if not isinstance(software, dict):
+        raise ProtocolError(f"{hrefs[-1]} names no software")
+    return _text(software.get("name")), _text(software.get("version"))
 
 
 # --- what this pod serves about its own users ----------------------------------------------

@@ -15,6 +15,8 @@ so the rules below hold everywhere:
   (after decompression, so a small gzip bomb is cut off too);
 * GET follows at most :data:`MAX_REDIRECTS` redirects, each hop checked again; POST never
   follows one (diaspora* counts a 3xx as a failed delivery, and so do we);
+* nothing at all goes to a pod an admin blocked (``Pod.blocked_at``), on the first request or
+  on a redirect hop;
 * a plugin may carry a request itself through the ``http_transport_for`` hook (``.onion``
   addresses through Tor): it then decides where the connection goes, the other rules still hold.
 
@@ -38,6 +40,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import sqlalchemy as sa
 from requests.adapters import BaseAdapter, HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -233,6 +236,28 @@ def _check_url(url: str, policy: Policy, purpose: str) -> None:
         raise _refuse(f"URL with credentials: {url!r}", url, purpose)
 
 
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def blocked_host(pod, url: str) -> str | None:
+    """The ``host[:port]`` of ``url`` when an admin blocked that pod, else None. Read from the
+    database on every request, so a block holds from the moment it is committed."""
+    from .models import Pod
+
+    engine = getattr(pod, "engine", None)
+    if engine is None:
+        return None
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"
+    if parts.port is not None and parts.port != DEFAULT_PORTS.get(parts.scheme):
+        host = f"{host}:{parts.port}"
+    with engine.connect() as conn:
+        found = conn.execute(sa.select(Pod.id).where(Pod.host == host, Pod.blocked_at.is_not(None))).first()
+    return host if found is not None else None
+
+
 def _reason(exc: BaseException) -> str:
     """Why a connection failed, in a few words: what podmins read on the federation page,
     rather than urllib3's nested representation."""
@@ -290,6 +315,9 @@ def _exchange(pod, method: str, url: str, purpose: str, policy: Policy, headers:
               data: bytes | None) -> Response:
     """One request and its answer, without following redirects."""
     _check_url(url, policy, purpose)
+    blocked = blocked_host(pod, url)
+    if blocked:
+        raise _refuse(f"the pod {blocked} is blocked on this pod", url, purpose)
     session = _session_for(pod, url, purpose, policy)
     deadline = time.monotonic() + policy.timeout
     headers = {"User-Agent": USER_AGENT, **headers}

@@ -25,6 +25,7 @@ from .entities import RELAYABLES, check_public, parse_entity
 from .envelope import decrypt, read_envelope, verify_envelope
 from .errors import AuthorizationError, DiscoveryError, ProtocolError
 from .models import DONE, PENDING, REJECTED, InboxItem
+from .moderation import refusal
 from .receivers import applier_for
 from .receivers.common import Retry
 
@@ -170,16 +171,26 @@ def _open_and_apply(ctx, item: InboxItem, learned: Learned) -> None:
         xml = decrypt(item.body, recipient.private_key_pem)
     envelope = read_envelope(xml)
     learned.sender = envelope.sender
+    # A blocked pod or a locally closed account: refused before anyone is asked anything.
+    _refuse_unwanted(dbsession, envelope.sender)
     _ignore_undoing_by_strangers(dbsession, envelope, learned)
     try:
         sender = find_or_fetch_person(dbsession, ctx.pod, envelope.sender)
     except DiscoveryError as exc:
         raise Retry(f"cannot look up the sender {envelope.sender}: {exc}") from None
+    _refuse_unwanted(dbsession, envelope.sender, sender)
     verify_envelope(envelope, sender.public_key_pem)
     entity = parse_entity(envelope.payload)
     learned.entity_type = entity.type
     learned.entity_guid = _guid_of(entity)
     receive_entity(ctx, entity, envelope.sender, item.route, recipient, sender_person=sender)
+
+
+def _refuse_unwanted(dbsession: Session, diaspora_id: str | None, person: Person | None = None) -> None:
+    """Refuse what comes from a blocked pod or an account an admin closed here."""
+    reason = refusal(dbsession, diaspora_id, person)
+    if reason:
+        raise AuthorizationError(reason)
 
 
 class Ignored(Exception):
@@ -254,6 +265,9 @@ def receive_entity(ctx_like, entity, sender: str, route: str, recipient_user: Us
             sender_person = find_or_fetch_person(ctx_like.dbsession, ctx_like.pod, sender)
         except DiscoveryError as exc:
             raise Retry(f"cannot look up the sender {sender}: {exc}") from None
+    _refuse_unwanted(ctx_like.dbsession, sender, sender_person)
+    if entity.get("author") not in (None, sender):
+        _refuse_unwanted(ctx_like.dbsession, entity.get("author"))  # a relayed comment or like
     if sender_person.closed_at is not None:
         raise AuthorizationError(f"the account of {sender} is closed")
     receipt = Receipt(ctx_like.dbsession, ctx_like.pod, getattr(ctx_like, "enqueue", None), route, sender,

@@ -4,7 +4,8 @@ Sending holds a short lease on the pod row so one worker talks to a pod at a tim
 A failure backs the delivery off exponentially; a pod that fails ``federation.pod_down_after``
 times in a row is marked down and left alone until the health check finds it answering again.
 Nothing is lost when a worker dies: a periodic sweep frees rows stuck in SENDING and
-re-enqueues every pod with due work.
+re-enqueues every pod with due work. A pod an admin blocked is left alone by all of it: its
+rows stay pending, untouched, until it is unblocked.
 """
 from __future__ import annotations
 
@@ -165,13 +166,13 @@ def send_pod(ctx, pod_id: int) -> None:
     """Deliver the due rows of one pod, oldest first, while it answers (the deliver_to_pod job).
 
     Stops at the first failure, so later rows of a struggling pod wait instead of being tried
-    (and failed) out of order; a down pod is not contacted at all."""
+    (and failed) out of order; a down or blocked pod is not contacted at all."""
     from .jobs import deliver_to_pod
 
     pod = ctx.pod
     dbsession = ctx.dbsession
     target = dbsession.get(Pod, pod_id, populate_existing=True)
-    if target is None or target.status == POD_DOWN:
+    if target is None or target.status == POD_DOWN or target.blocked_at is not None:
         return
     if not take_lease(ctx, pod_id):
         return
@@ -181,7 +182,7 @@ def send_pod(ctx, pod_id: int) -> None:
         last_id = 0
         for _ in range(WALK_MAX_ROWS + 1):
             target = dbsession.get(Pod, pod_id, populate_existing=True)
-            if target is None or target.status == POD_DOWN:
+            if target is None or target.status == POD_DOWN or target.blocked_at is not None:
                 break
             if utcnow() - started > WALK_BUDGET:
                 more = True
@@ -216,8 +217,8 @@ def send_pod(ctx, pod_id: int) -> None:
 
 
 def sweep(ctx) -> int:
-    """Free rows whose worker died, and wake every pod (not down) with due work. Returns how
-    many pods were woken."""
+    """Free rows whose worker died, and wake every pod (neither down nor blocked) with due
+    work. Returns how many pods were woken."""
     from .jobs import deliver_to_pod
 
     dbsession = ctx.dbsession
@@ -227,7 +228,8 @@ def sweep(ctx) -> int:
         .values(state=PENDING, claimed_at=None).execution_options(synchronize_session=False))
     pod_ids = list(dbsession.scalars(
         sa.select(Delivery.pod_id).join(Pod, Pod.id == Delivery.pod_id)
-        .where(Delivery.state == PENDING, Delivery.next_attempt_at <= now, Pod.status != POD_DOWN)
+        .where(Delivery.state == PENDING, Delivery.next_attempt_at <= now, Pod.status != POD_DOWN,
+               Pod.blocked_at.is_(None))
         .distinct().order_by(Delivery.pod_id)))
     for pod_id in pod_ids:
         ctx.enqueue(deliver_to_pod, pod_id)
@@ -244,24 +246,43 @@ def mark_up(dbsession: Session, target: Pod) -> None:
                       .values(next_attempt_at=utcnow()).execution_options(synchronize_session=False))
 
 
-def _software(pod, base: str, links_body: bytes) -> str | None:
-    """name and version from the pod's NodeInfo document, when it is easy to get."""
-    import json
-
-    from . import http
+def record_software(pod, target: Pod, links_body: bytes | None = None) -> bool:
+    """Store the name and version another pod's NodeInfo gives (``links_body``: its
+    /.well-known/nodeinfo, when already read). A nicety for the admin page: any failure
+    leaves what was known and returns False."""
+    from .discovery import read_software
 
     try:
-        links = json.loads(links_body).get("links") or []
-        href = next((link.get("href") for link in reversed(links) if isinstance(link, dict) and link.get("href")),
-                    None)
-        if not href or not href.startswith(base):
-            return None
-        info = json.loads(http.get(pod, href, purpose="nodeinfo", accept="application/json").body)
-        software = info.get("software") or {}
-        text = " ".join(str(part) for part in (software.get("name"), software.get("version")) if part)
-        return text[:255] or None
-    except Exception:  # software is a nicety for the admin page; a pod that answers is up anyway
-        return None
+        name, version = read_software(pod, target.base_url, links_body)
+    except ProtocolError as exc:
+        log.info("no NodeInfo software from %s: %s", target.host, exc)
+        return False
+    except Exception:  # a pod that answers is up anyway; never fail the health check on this
+        log.exception("reading the NodeInfo of %s failed unexpectedly", target.host)
+        return False
+    if name:
+        target.software = name
+        target.version = version
+    return bool(name)
+
+
+SOFTWARE_BATCH = 20
+
+
+def refresh_software(ctx, after_id: int = 0) -> int | None:
+    """Read the NodeInfo software of the next pods after ``after_id`` (down and blocked ones
+    are skipped); each pod is committed as it is read. Returns the id to go on after, or None
+    when every pod was read."""
+    dbsession = ctx.dbsession
+    ids = list(dbsession.scalars(sa.select(Pod.id).where(
+        Pod.id > after_id, Pod.status != POD_DOWN, Pod.blocked_at.is_(None)).order_by(Pod.id)
+        .limit(SOFTWARE_BATCH + 1)))
+    for pod_id in ids[:SOFTWARE_BATCH]:
+        target = dbsession.get(Pod, pod_id, populate_existing=True)
+        if target is not None:
+            record_software(ctx.pod, target)
+        _commit(ctx)
+    return ids[SOFTWARE_BATCH - 1] if len(ids) > SOFTWARE_BATCH else None
 
 
 def check_pods(ctx) -> int:
@@ -274,7 +295,8 @@ def check_pods(ctx) -> int:
     pod = ctx.pod
     dbsession = ctx.dbsession
     due = list(dbsession.scalars(sa.select(Pod.id).where(
-        Pod.status == POD_DOWN, sa.or_(Pod.next_check_at.is_(None), Pod.next_check_at <= utcnow()))
+        Pod.status == POD_DOWN, Pod.blocked_at.is_(None),
+        sa.or_(Pod.next_check_at.is_(None), Pod.next_check_at <= utcnow()))
         .order_by(Pod.id)))
     back = 0
     for pod_id in due:
@@ -292,9 +314,7 @@ def check_pods(ctx) -> int:
         target = dbsession.get(Pod, pod_id, populate_existing=True)
         now = utcnow()
         if reason is None:
-            software = _software(pod, base, response.body)
-            if software:
-                target.software = software
+            record_software(pod, target, response.body)
             mark_up(dbsession, target)
             back += 1
             ctx.enqueue(deliver_to_pod, pod_id)
@@ -309,9 +329,9 @@ def check_pods(ctx) -> int:
 
 def retry_pod_now(dbsession: Session, pod_id: int, enqueue) -> bool:
     """The admin's "retry now": the pod counts as up, its waiting deliveries are due now, and a
-    worker is sent at it. False when there is no such pod."""
+    worker is sent at it. False when there is no such pod, or it is blocked (unblocking sends)."""
     target = dbsession.get(Pod, pod_id, populate_existing=True)
-    if target is None:
+    if target is None or target.blocked_at is not None:
         return False
     mark_up(dbsession, target)
     dbsession.flush()
