@@ -275,14 +275,25 @@ class InteractionService:
         return self.dbsession.scalar(sa.select(Report.id).where(
             Report.user_id == user.id, Report.item_type == item_type, Report.item_id == item_id)) is not None
 
-    def report(self, user, item_type: str, item_id: int, reason: str) -> Report:
-        reason = (reason or "").strip()
-        if not reason:
-            raise PostError("Say why you report this, so the moderators know what to look at.")
+    def report(self, user, item_type: str, item_id: int, reason: str, enqueue=None) -> Report:
+        """Report a post or comment to the pod's moderators; with ``enqueue`` (``request.enqueue``
+        or a job's ``ctx.enqueue``) every moderator and admin gets a mail about it after commit."""
+        if item_type not in ("Post", "Comment"):
+            raise PostError("Only posts and comments can be reported.")
+        kind = "post" if item_type == "Post" else "comment"
+        reason = reason if isinstance(reason, str) else ""
         if NUL in reason:
             raise PostError("A report's reason can't contain NUL characters.")
+        reason = reason.strip()
+        if not reason:
+            raise PostError("Say why you report this, so the moderators know what to look at.")
         if len(reason) > REPORT_REASON_MAX:
             raise PostError(f"A report's reason is at most {REPORT_REASON_MAX} characters long.")
+        item = self.dbsession.get(Post if item_type == "Post" else Comment, item_id)
+        if item is None:
+            raise PostError(f"That {kind} is gone.", status=404)
+        if item.author_id == user.person.id:
+            raise PostError(f"You can't report your own {kind}; you can edit or delete it instead.")
         already = self.dbsession.scalar(sa.select(Report.id).where(
             Report.user_id == user.id, Report.item_type == item_type, Report.item_id == item_id))
         if already is not None:
@@ -290,6 +301,9 @@ class InteractionService:
         report = Report(user_id=user.id, item_type=item_type, item_id=item_id, reason=reason)
         self.dbsession.add(report)
         self.dbsession.flush()
+        from ..admin.moderation import tell_moderators
+
+        tell_moderators(self.dbsession, self.pod, report, enqueue)
         return report
 
     # --- deleting a post --------------------------------------------------------

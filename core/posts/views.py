@@ -245,7 +245,10 @@ def delete_post(request):
 
 def report_page(request, item_type: str, target, post, error=None, status=200):
     action = request.route_url("post_report" if item_type == "Post" else "comment_report", guid=target.guid)
-    values = {"page_title": "Report", "item_type": item_type, "target": target, "post": post,
+    own = target.author_id == request.user.person.id
+    if own and error is None:
+        error = f"You can't report your own {'post' if item_type == 'Post' else 'comment'}."
+    values = {"page_title": "Report", "item_type": item_type, "target": target, "post": post, "own": own,
               "action": action, "error": error, "reason": request.POST.get("reason", "")}
     response = render_to_response(REPORT_PAGE, values, request=request)
     response.status = status
@@ -256,7 +259,8 @@ def report(request, item_type: str, target, post):
     if request.method != "POST":
         return report_page(request, item_type, target, post)
     try:
-        interactions(request).report(request.user, item_type, target.id, request.POST.get("reason", ""))
+        interactions(request).report(request.user, item_type, target.id, request.POST.get("reason", ""),
+                                     enqueue=request.enqueue)
     except PostError as exc:
         return report_page(request, item_type, target, post, error=exc.message, status=exc.status)
     request.session.flash("Thank you. The moderators will look at your report.")
