@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from ..db import utcnow
 from . import keys, passwords
 from ..aspects.models import DEFAULT_ASPECTS, Aspect
-from .models import ROLES, EmailChange, PasswordResetToken, Person, Profile, Role, User, UserSession
+from .models import ROLES, EmailChange, PasswordResetToken, Person, Profile, Role, SignUpRequest, User, UserSession
 
 # diaspora*'s own usernames: lowercase ASCII letters, digits, `_`, `.` and `-`, at most 32.
 USERNAME_RE = re.compile(r"^[a-z0-9_.\-]{1,32}$")
@@ -87,23 +87,44 @@ class AccountService:
         return user
 
     def sign_up(self, username: str, email: str, password: str, *, allow_reserved: bool = False) -> User:
+        username, email = self.check_sign_up(username, email, password, allow_reserved=allow_reserved)
+        return self.create_account(username, email, passwords.hash_password(password, self._profile))
+
+    def check_sign_up(self, username: str, email: str, password: str, *,
+                      allow_reserved: bool = False) -> tuple[str, str]:
+        """The normalised (username, email) of a new account, or AccountError saying what is wrong."""
         username = normalize_username(username)
         if not allow_reserved and username in self.pod.settings["accounts.reserved_usernames"]:
             raise AccountError(f"The username {username!r} is reserved; choose another.", "username")
         email = normalize_email(email)
         self.check_password_strength(password, username, email)
+        self.check_free(username, email)
+        return username, email
+
+    def check_free(self, username: str, email: str, *, pending_id: int | None = None) -> None:
+        """Nobody holds ``username`` or ``email``: no account, no person, no sign-up waiting for approval
+        (other than the one numbered ``pending_id``, which is being approved)."""
+        others = SignUpRequest.id != pending_id if pending_id is not None else sa.true()
+        taken = f"The username {username!r} is taken; choose another."
         if self.by_username(username) is not None:
-            raise AccountError(f"The username {username!r} is taken; choose another.", "username")
+            raise AccountError(taken, "username")
         diaspora_id = f"{username}@{self.pod.host}"
         if self.dbsession.scalar(sa.select(Person.id).where(Person.diaspora_id == diaspora_id)) is not None:
             raise AccountError(f"The username {username!r} is reserved; choose another.", "username")
+        if self.dbsession.scalar(sa.select(SignUpRequest.id).where(SignUpRequest.username == username, others)) is not None:
+            raise AccountError(taken, "username")
+        email_taken = "An account with this email address exists; sign in or reset its password."
         if self.dbsession.scalar(sa.select(User.id).where(User.email == email)) is not None:
-            raise AccountError("An account with this email address exists; sign in or reset its password.", "email")
+            raise AccountError(email_taken, "email")
+        if self.dbsession.scalar(sa.select(SignUpRequest.id).where(SignUpRequest.email == email, others)) is not None:
+            raise AccountError("A sign-up with this email address is waiting for approval.", "email")
+
+    def create_account(self, username: str, email: str, password_hash: str) -> User:
+        """The account itself: keys, person, profile and the default aspects. Callers check first."""
         private_pem, public_pem = keys.generate_key_pair(self.pod.settings["accounts.rsa_key_size"])
-        user = User(username=username, email=email, private_key_pem=private_pem,
-                    password_hash=passwords.hash_password(password, self._profile))
-        user.person = Person(guid=keys.new_guid(), diaspora_id=diaspora_id, public_key_pem=public_pem,
-                             profile=Profile())
+        user = User(username=username, email=email, private_key_pem=private_pem, password_hash=password_hash)
+        user.person = Person(guid=keys.new_guid(), diaspora_id=f"{username}@{self.pod.host}",
+                             public_key_pem=public_pem, profile=Profile())
         # diaspora*'s four default aspects, in its order.
         user.aspects = [Aspect(name=name, position=position) for position, name in enumerate(DEFAULT_ASPECTS)]
         self.dbsession.add(user)

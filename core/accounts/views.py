@@ -7,6 +7,7 @@ from pyramid.httpexceptions import HTTPFound, HTTPSeeOther
 from pyramid.security import forget, remember
 from pyramid.view import view_config
 
+from ..admin import registrations
 from ..mail import queue_email
 from .services import AccountError, AccountService, SessionService
 
@@ -39,41 +40,91 @@ def failed(request, status: int, **values):
 
 
 # --- sign-up ------------------------------------------------------------------
+# settings.registrations decides what the form does: `open` makes the account, `approval`
+# holds it for an admin (core.admin.registrations), `closed` shows no form. A valid invite
+# link makes the account whatever the setting says.
 
 def sign_up_page(request, **values):
-    return {"page_title": "Sign up", "registrations_open": request.registry.pod.settings["settings.registrations"] != "closed",
-            "error": None, "field": None, "values": {}, **values}
+    mode = registrations.mode(request.registry.pod)
+    page = {"page_title": "Sign up", "mode": mode, "registrations_open": mode != registrations.CLOSED,
+            "invite": None, "invite_error": None, "note_max": registrations.NOTE_MAX_LENGTH,
+            "error": None, "field": None, "values": {}}
+    page.update(values)
+    if page["invite"] or page["invite_error"]:
+        page["registrations_open"] = page["invite"] is not None
+    return page
+
+
+def invite_token(request) -> str | None:
+    """The invite token sent with the form or the link, if any."""
+    token = request.POST.get("invite") if request.method == "POST" else request.GET.get("invite")
+    return token if token else None
 
 
 @view_config(route_name="sign_up", request_method="GET", renderer="core:templates/accounts/sign_up.pt")
 def sign_up_form(request):
     if request.user is not None:
         return HTTPFound(location=request.route_url("stream"))
+    token = invite_token(request)
+    if token is not None:
+        try:
+            registrations.usable_invite(request.dbsession, token)
+        except registrations.RegistrationError as exc:
+            return failed(request, 410, **sign_up_page(request, invite_error=exc.message))
+        return sign_up_page(request, invite=token)
     return sign_up_page(request)
 
 
 @view_config(route_name="sign_up", request_method="POST", renderer="core:templates/accounts/sign_up.pt")
 def sign_up(request):
-    values = {"username": request.POST.get("username", ""), "email": request.POST.get("email", "")}
-    if not request.registry.pod.settings["settings.registrations"] != "closed":
+    pod = request.registry.pod
+    values = {"username": request.POST.get("username", ""), "email": request.POST.get("email", ""),
+              "note": request.POST.get("note", "")}
+    token = invite_token(request)
+    if token is not None:
+        try:
+            registrations.usable_invite(request.dbsession, token)
+        except registrations.RegistrationError as exc:
+            return failed(request, 410, **sign_up_page(request, invite_error=exc.message))
+    elif registrations.mode(pod) == registrations.CLOSED:
         return failed(request, 403, **sign_up_page(request, error="This pod is not accepting new accounts."))
+    page = {"values": values, "invite": token}
     address = request.client_addr or ""
     limiter = request.rate_limiter
     if not limiter.hit("sign_up_per_address", address):
         minutes = limiter.wait_minutes("sign_up_per_address", address)
         return failed(request, 429, **sign_up_page(
-            request, values=values, error=f"Too many sign-ups from your address. Try again in {minutes} minutes."))
+            request, **page, error=f"Too many sign-ups from your address. Try again in {minutes} minutes."))
     password = request.POST.get("password", "")
     if password != request.POST.get("password_confirmation", password):
         return failed(request, 422, **sign_up_page(
-            request, values=values, field="password_confirmation",
-            error="The password and its confirmation differ."))
+            request, **page, field="password_confirmation", error="The password and its confirmation differ."))
     try:
-        user = accounts(request).sign_up(values["username"], values["email"], password)
+        if token is not None:
+            user = registrations.sign_up_with_invite(request.dbsession, pod, token, values["username"],
+                                                     values["email"], password)
+        elif registrations.mode(pod) == registrations.APPROVAL:
+            waiting = registrations.request_sign_up(request.dbsession, pod, values["username"], values["email"],
+                                                    password, values["note"])
+            tell_admins_of_sign_up(request, waiting)
+            request.session.flash(f"Thank you, {waiting.username}. Your request to join {pod.name} is waiting for "
+                                  f"an administrator's approval; we will write to {waiting.email} when it is decided.")
+            return HTTPSeeOther(location=request.route_url("sign_in"))
+        else:
+            user = accounts(request).sign_up(values["username"], values["email"], password)
     except AccountError as exc:
-        return failed(request, 422, **sign_up_page(request, values=values, error=exc.message, field=exc.field))
+        return failed(request, 422, **sign_up_page(request, **page, error=exc.message, field=exc.field))
     request.session.flash(f"Welcome, {user.username}! Your diaspora* ID is {user.diaspora_id}.")
     return sign_in_and_redirect(request, user, request.route_url("stream"))
+
+
+def tell_admins_of_sign_up(request, waiting) -> None:
+    pod = request.registry.pod
+    note = f"\nTheir note:\n\n{waiting.note}\n" if waiting.note else "\nThey left no note.\n"
+    body = (f"{waiting.username} ({waiting.email}) asks to join {pod.name}.\n{note}\n"
+            f"Approve or reject the request at {request.route_url('admin_sign_ups')}\n")
+    for address in registrations.admin_addresses(request.dbsession):
+        queue_email(request, address, f"Sign-up waiting for approval on {pod.name}: {waiting.username}", body)
 
 
 # --- sign-in and sign-out ---------------------------------------------------------
