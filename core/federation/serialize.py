@@ -183,3 +183,12 @@ def conversation_entity(conversation: Conversation):
 
 def account_deletion_entity(diaspora_id: str):
     return make_entity("account_deletion", author=diaspora_id)
+
+
+def account_migration_entity(pod, new_person: Person, old_diaspora_id: str):
+    """``new_person`` (local) announces that ``old_diaspora_id`` moved to it (§9.2), unsigned:
+    the old identity's key signs it (``entities.sign_account_migration``). The nested profile
+    carries the extended fields only when they are public, as it travels the public route."""
+    profile = profile_entity(pod, new_person, extended=bool(new_person.profile.public_details))
+    return make_entity("account_migration", author=new_person.diaspora_id, profile=profile,
+                       old_identity=old_diaspora_id)

@@ -8,6 +8,7 @@ from ...accounts.models import Person, Profile
 from ...aspects.models import AspectMembership, Contact
 from ...conversations.models import ConversationParticipant
 from ...db import utcnow
+from ...events import record
 from ...notifications.services import notify
 from ...people.removal import remove_person_content
 from ..entities import migration_identities, verify_account_migration
@@ -118,29 +119,63 @@ def close_person(dbsession, gone: Person) -> None:
 
 def account_migration(receipt, entity) -> Person:
     """A person moved to a new diaspora ID. We check the other identity's signature, take the
-    new identity's profile, move our users' contacts over to it and close the old one."""
+    new identity's profile, move our users' contacts over to it and close the old one.
+
+    The old identity may be an account of this pod (its owner imported their archive on another
+    pod): then only the new identity may send the move, signed with the old account's key, and
+    the old account is locked as well as closed."""
     old_id, new_id, signer_id = migration_identities(entity)
     if not new_id or new_id == old_id:
         raise EntityError("account_migration: the new identity is missing or the same as the old one")
     if entity.author not in (old_id, new_id):
         raise AuthorizationError(f"account_migration by {entity.author} is about neither identity")
     old, new = person(receipt, old_id), person(receipt, new_id)
-    if old.user_id is not None or new.user_id is not None:
-        raise AuthorizationError("account_migration of a local account")
+    if new.user_id is not None:
+        raise AuthorizationError("account_migration to a local account")
+    if old.user_id is not None and entity.author != new_id:
+        raise AuthorizationError(f"the move of {old_id}, an account of this pod, must come from its new identity")
     verify_account_migration(entity, (new if signer_id == new_id else old).public_key_pem)
     if old.closed_at is not None:
         return new
     apply_profile(receipt.dbsession, new, entity.get("profile"))
-    _move_contacts(receipt.dbsession, old, new)
+    moved = _move_contacts(receipt.dbsession, old, new)
+    if old.user_id is not None:
+        _lock_moved_account(receipt, old)
     old.closed_at = utcnow()
     receipt.dbsession.flush()
+    _tell_new_identity(receipt, new, moved)
     return new
 
 
-def _move_contacts(dbsession, old: Person, new: Person) -> None:
+def _lock_moved_account(receipt, old: Person) -> None:
+    """The local account that moved away: signed out everywhere, and no more signing in."""
+    from ...accounts.models import User
+    from ...accounts.services import SessionService
+
+    user = receipt.dbsession.get(User, old.user_id)
+    if user.locked_at is None:
+        user.locked_at = utcnow()
+    SessionService(receipt.dbsession, receipt.pod).revoke_all(user)
+
+
+def _tell_new_identity(receipt, new: Person, user_ids: set[int]) -> None:
+    """Our users who shared with the old identity now share with the new one: a contact_changed
+    each, so the new identity's pod learns it (as diaspora* sends its users' contacts)."""
+    if not user_ids:
+        return
+    shared = receipt.dbsession.scalars(sa.select(Contact.user_id).where(
+        Contact.person_id == new.id, Contact.user_id.in_(sorted(user_ids)), Contact.receiving.is_(True)))
+    for user_id in sorted(set(shared)):
+        record(receipt.dbsession, "contact_changed", {"user_id": user_id, "person_id": new.id, "sharing": True,
+                                                      "blocking": False}, receipt.enqueue)
+
+
+def _move_contacts(dbsession, old: Person, new: Person) -> set[int]:
     """Each user's contact (and aspects) for the old identity now points at the new one;
-    conversations go on with the new identity too."""
+    conversations go on with the new identity too. Returns the ids of the users concerned."""
+    users: set[int] = set()
     for row in dbsession.scalars(sa.select(Contact).where(Contact.person_id == old.id)).unique().all():
+        users.add(row.user_id)
         theirs = dbsession.scalar(sa.select(Contact).where(Contact.user_id == row.user_id,
                                                            Contact.person_id == new.id))
         if theirs is None:
@@ -160,3 +195,4 @@ def _move_contacts(dbsession, old: Person, new: Person) -> None:
     dbsession.execute(sa.update(ConversationParticipant).where(
         ConversationParticipant.person_id == old.id, ConversationParticipant.conversation_id.not_in(taken))
         .values(person_id=new.id), execution_options={"synchronize_session": False})
+    return users
