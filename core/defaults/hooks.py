@@ -34,7 +34,7 @@ def landing_page(request):
 # module's PERIODIC list (of Periodic) is scheduled.
 JOB_MODULES = (
     "core.mail", "core.worker", "core.accounts.jobs", "core.posts.jobs", "core.notifications.jobs",
-    "core.events.jobs", "core.federation.jobs", "core.admin.jobs", "core.portability.jobs",
+    "core.events.jobs", "core.federation.jobs", "core.admin.jobs", "core.portability.jobs", "core.accounts.closing",
 )
 
 
