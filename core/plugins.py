@@ -32,6 +32,8 @@ class PluginInfo:
     hooks: list[str] = field(default_factory=list)
     settings: list[str] = field(default_factory=list)
     module: str = ""
+    # The Setting objects behind ``settings`` (for the settings form of /admin/plugins).
+    setting_specs: list = field(default_factory=list)
 
 
 def installed_plugins() -> dict[str, metadata.EntryPoint]:
@@ -120,7 +122,8 @@ def describe(pod) -> list[PluginInfo]:
         info = PluginInfo(name, plugin_version(entry_point), name in enabled, source, module=entry_point.value)
         if name in enabled:
             info.hooks = hooks_of(pod.pm, name)
-            info.settings = [s.name for s in pod.plugin_settings.get(name, [])]
+            info.setting_specs = list(pod.plugin_settings.get(name, []))
+            info.settings = [s.name for s in info.setting_specs]
         else:
             try:
                 module = entry_point.load()
@@ -130,6 +133,7 @@ def describe(pod) -> list[PluginInfo]:
                 info.hooks = hook_names_of_module(module)
                 register = getattr(module, "register_settings", None)
                 if register is not None:
-                    info.settings = [s.name for s in (register(pod=pod) or [])]
+                    info.setting_specs = list(register(pod=pod) or [])
+                    info.settings = [s.name for s in info.setting_specs]
         infos.append(info)
     return infos
