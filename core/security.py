@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import limits
 from pyramid.authorization import ACLHelper, Authenticated, Everyone
-from pyramid.events import NewResponse
+from pyramid.events import NewRequest, NewResponse
 from pyramid.session import SignedCookieSessionFactory
 from webob.cookies import make_cookie
 
@@ -138,6 +138,33 @@ def make_rate_limiter(pod) -> RateLimiter:
     return RateLimiter(limits.strategies.MovingWindowRateLimiter(storage), rules)
 
 
+class TextWithNul(Exception):
+    """A form or query carried a NUL character, which no text column stores (PostgreSQL refuses it)."""
+
+
+def refuse_nul_characters(event: NewRequest) -> None:
+    """Refuse NUL in any submitted text before a view sees it, so nothing is half-written.
+
+    Machine endpoints answer in their own terms: the API with its JSON 422 (core.api.auth),
+    federation's with its own refusals (/receive keeps what another pod sent, to judge it later).
+    Uploaded files are binary and not looked at.
+    """
+    request = event.request
+    if request.path_info.startswith(MACHINE_PATHS):
+        return
+    sources = [request.GET]
+    if request.method == "POST" and request.content_type in FORM_TYPES:
+        sources.append(request.POST)
+    for source in sources:
+        for key, value in source.items():
+            if "\x00" in key or (isinstance(value, str) and "\x00" in value):
+                raise TextWithNul()
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+MACHINE_PATHS = ("/api/", "/receive/", "/.well-known/", "/fetch/", "/hcard/", "/nodeinfo/")
+
+
 def add_security_headers(event: NewResponse) -> None:
     headers = event.response.headers
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
@@ -160,3 +187,4 @@ def includeme(config):
     config.registry.rate_limiter = make_rate_limiter(pod)
     config.add_request_method(lambda request: request.registry.rate_limiter, "rate_limiter", reify=True)
     config.add_subscriber(add_security_headers, NewResponse)
+    config.add_subscriber(refuse_nul_characters, NewRequest)

@@ -4,6 +4,8 @@ from pyramid.csrf import BadCSRFToken
 from pyramid.httpexceptions import HTTPFound, HTTPNotFound
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config, view_config
 
+from ..security import TextWithNul
+
 
 @view_config(route_name="home", request_method=("GET", "HEAD"))
 def home(request):
@@ -41,3 +43,10 @@ def bad_csrf(request):
     return {"page_title": "Form expired",
             "message": "This form has expired or was not sent from this pod, so nothing was changed. "
                        "Go back, reload the page and try again."}
+
+
+@exception_view_config(TextWithNul, renderer="core:templates/pages/error.pt")
+def text_with_nul(request):
+    request.response.status = 422
+    return {"page_title": "Text not accepted",
+            "message": "Text may not contain NUL characters, so nothing was changed. Go back, remove them and try again."}
