@@ -122,7 +122,7 @@ def tell_admins_of_sign_up(request, waiting) -> None:
     pod = request.registry.pod
     note = f"\nTheir note:\n\n{waiting.note}\n" if waiting.note else "\nThey left no note.\n"
     body = (f"{waiting.username} ({waiting.email}) asks to join {pod.name}.\n{note}\n"
-            f"Approve or reject the request at {request.route_url('admin_sign_ups')}\n")
+            f"Approve or reject the request at {pod.url + request.route_path('admin_sign_ups')}\n")
     for address in registrations.admin_addresses(request.dbsession):
         queue_email(request, address, f"Sign-up waiting for approval on {pod.name}: {waiting.username}", body)
 

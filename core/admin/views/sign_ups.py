@@ -35,7 +35,7 @@ def decide(request):
             user = registrations.approve(request.dbsession, pod, request.matchdict["request_id"])
             queue_email(request, user.email, f"Welcome to {pod.name}",
                         f"Hello {user.username},\n\nyour request to join {pod.name} was approved. "
-                        f"Sign in with the password you chose at {request.route_url('sign_in')}\n\n"
+                        f"Sign in with the password you chose at {pod.url + request.route_path('sign_in')}\n\n"
                         f"Your diaspora* ID is {user.diaspora_id}.\n")
             request.session.flash(f"Approved {user.username}: the account exists and they were told by mail.")
         else:
