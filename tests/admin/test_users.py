@@ -9,6 +9,8 @@ import sqlalchemy as sa
 
 from core.accounts.models import Role, User, UserSession
 from core.db import utcnow
+from core.events.models import Event
+from core.posts.models import Comment, Post
 from core.testing import csrf
 
 from .test_dashboard import add_comment, add_post, add_remote, add_user
@@ -311,6 +313,45 @@ def test_closing_needs_the_username_typed_and_changes_nothing_otherwise(podmin, 
         refused = form.submit(status=422)
         assert error_of(refused) == "Type the username carol to confirm closing the account."
         assert user_row(pod, "carol").closed_at is None
+
+
+def test_closing_an_account_removes_its_content_and_keeps_the_username(podmin, member, pod):
+    carol = member("carol", "moderator")
+    with pod.session_factory() as session:
+        person = session.scalar(sa.select(User).where(User.username == "carol")).person
+        other = add_remote(session, "far@elsewhere.example")
+        post = add_post(session, person, text="carol writes")
+        add_comment(session, person, add_post(session, other, text="theirs"), text="carol comments")
+        add_comment(session, other, post, text="they comment")
+        session.commit()
+        carol_id, person_id = person.user_id, person.id
+    form = form_of(podmin.get("/admin/users/carol"), "close-form")
+    form["confirm"] = " Carol "
+
+    done = form.submit()
+
+    assert done.status_int == 303 and done.location == "http://localhost/admin/users/carol"
+    page = done.follow()
+    assert ("Closed carol's account: their content is being removed and other pods are told. "
+            "The username carol stays reserved.") in page.text
+    assert 'data-testid="closed-notice"' in page.text
+    assert lxml.html.fromstring(page.text).xpath("//form[@data-testid]") == []
+    pod.jobs.drain()
+    with pod.session_factory() as session:
+        row = session.get(User, carol_id)
+        assert row.closed_at is not None and row.username == "carol"
+        assert row.email != "carol@example.org"
+        assert session.scalar(sa.select(sa.func.count()).select_from(Post).where(Post.author_id == person_id)) == 0
+        assert session.scalar(sa.select(sa.func.count()).select_from(Comment)
+                              .where(Comment.author_id == person_id)) == 0
+        assert session.scalar(sa.select(sa.func.count()).select_from(Comment)) == 0  # theirs was on carol's post
+        assert session.scalar(sa.select(sa.func.count()).select_from(UserSession)
+                              .where(UserSession.user_id == carol_id)) == 0
+        assert session.scalar(sa.select(Event.name).where(Event.name == "account_closed")) == "account_closed"
+    assert roles_of(pod, "carol") == set()
+    assert carol.get("/stream", status=302).location.startswith("http://localhost/users/sign_in")
+    listing = podmin.get("/admin/users", {"q": "carol"})
+    assert listed(listing) == ["carol"] and "closed" in listing.text
 
 
 def test_a_closed_account_shows_as_closed_with_no_actions(podmin, pod):
