@@ -24,9 +24,10 @@ from .models import Delivery
 def remote_person_for(diaspora_id, dbsession, pod):
     """People search and mentions find people on other pods through WebFinger and hCard."""
     try:
-        return find_or_fetch_person(dbsession, pod, diaspora_id)
+        person = find_or_fetch_person(dbsession, pod, diaspora_id)
     except DiscoveryError:
         return None  # the reason is logged by discovery
+    return None if person.closed_at is not None else person  # closed, here or on their pod
 
 
 # --- Delivery: what local users did goes out to other pods ------------------------------------
