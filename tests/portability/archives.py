@@ -12,6 +12,15 @@ import sqlalchemy as sa
 from core.accounts.keys import generate_key_pair, new_guid
 from core.accounts.models import Person, Profile
 from core.federation.models import Pod
+from core.testing import free_port
+
+# The old pod and another one: loopback ports nobody listens on, so deliveries planned to them
+# fail at once and nothing is looked up in the DNS.
+OLD_HOST = f"127.0.0.1:{free_port()}"
+OTHER_HOST = f"127.0.0.1:{free_port()}"
+OLD = f"alice@{OLD_HOST}"
+BOB = f"bob@{OLD_HOST}"
+CAROL = f"carol@{OTHER_HOST}"
 
 
 @lru_cache(maxsize=None)
@@ -42,7 +51,7 @@ def contact(account_id: str, groups=(), *, sharing=True, receiving=True) -> dict
             "person_guid": new_guid()}
 
 
-def archive(old_id: str = "alice@old.test", key: int = 0, *, contacts=(), groups=("Family", "Garden club"),
+def archive(old_id: str = OLD, key: int = 0, *, contacts=(), groups=("Family", "Garden club"),
             tags=("gardening", "seeds"), posts: int = 2, **profile) -> dict:
     """An archive of ``old_id`` whose private key is ``key_pair(key)``."""
     fields = {"author": old_id, "first_name": "Alice", "last_name": "Gardener", "bio": "I grow tomatoes.",

@@ -21,9 +21,9 @@ from core.portability.models import DONE, FAILED, Import
 from core.posts.models import Post, Tag, TagFollowing
 from core.testing import free_port
 
-from .archives import archive, as_bytes, contact, key_pair, remote_person
+from tests.portability.archives import (BOB, CAROL, OLD, OLD_HOST, OTHER_HOST, archive, as_bytes, contact, key_pair,
+                                        remote_person)
 
-OLD = "alice@old.test"
 
 
 def new_user(session, pod, name="alice2"):
@@ -37,8 +37,8 @@ def known(pod):
     """The old identity and its contacts, as discovery would have stored them."""
     with pod.session_factory() as session:
         remote_person(session, OLD, key=0)
-        remote_person(session, "bob@old.test", key=1)
-        remote_person(session, "carol@other.test", key=2)
+        remote_person(session, BOB, key=1)
+        remote_person(session, CAROL, key=2)
         session.commit()
 
 
@@ -57,8 +57,8 @@ def import_now(pod, data: dict, name="alice2", gzipped=False) -> int:
 
 def full_archive() -> dict:
     ghost = f"ghost@127.0.0.1:{free_port()}"  # nobody answers there
-    return archive(contacts=[contact("bob@old.test", ["Garden club"]),
-                             contact("carol@other.test", [], sharing=True, receiving=False),
+    return archive(contacts=[contact(BOB, ["Garden club"]),
+                             contact(CAROL, [], sharing=True, receiving=False),
                              contact(ghost, ["Family"])])
 
 
@@ -86,7 +86,7 @@ def test_an_archive_restores_the_profile_aspects_tags_and_contacts(pod, known):
                                    .where(TagFollowing.user_id == user.id)))
         assert tags == {"gardening", "seeds"}
         # Bob is shared with again, in the same aspect; the pod tells his pod (contact_changed).
-        bob = session.scalar(sa.select(Person).where(Person.diaspora_id == "bob@old.test"))
+        bob = session.scalar(sa.select(Person).where(Person.diaspora_id == BOB))
         row_bob = session.scalar(sa.select(Contact).where(Contact.user_id == user.id, Contact.person_id == bob.id))
         assert row_bob.receiving is True
         assert [m.aspect.name for m in row_bob.memberships] == ["Garden club"]
@@ -94,8 +94,8 @@ def test_an_archive_restores_the_profile_aspects_tags_and_contacts(pod, known):
         assert changed == [{"user_id": user.id, "person_id": bob.id, "sharing": True, "blocking": False}]
         # Carol only shared with the old account: nothing to do here; the ghost can't be found.
         summary = importing.describe(row)
-        assert summary["contacts_restored"] == ["bob@old.test"]
-        assert summary["contacts_sharing_only"] == ["carol@other.test"]
+        assert summary["contacts_restored"] == [BOB]
+        assert summary["contacts_sharing_only"] == [CAROL]
         assert [entry["diaspora_id"] for entry in summary["contacts_not_found"]][0].startswith("ghost@127.0.0.1:")
         assert summary["posts_in_archive"] == 2
         assert session.scalar(sa.select(sa.func.count()).select_from(Post)) == 0  # old posts are not re-published
@@ -108,7 +108,7 @@ def test_the_migration_goes_to_the_contacts_pods_and_the_old_pod_signed_by_the_o
     with pod.session_factory() as session:
         rows = list(session.scalars(sa.select(Delivery).where(Delivery.entity_type == "account_migration")))
         hosts = {session.get(Pod, row.pod_id).host for row in rows}
-        assert hosts == {"old.test", "other.test"}  # bob's and the old pod are one; carol's
+        assert hosts == {OLD_HOST, OTHER_HOST}  # bob's and the old pod are one; carol's
         user = session.scalar(sa.select(User).where(User.username == "alice2"))
         assert all(row.recipient_person_id is None and row.sender_person_id == user.person.id for row in rows)
         envelope = read_envelope(rows[0].envelope)
@@ -195,7 +195,7 @@ BAD_ARCHIVES = {
                   "user.profile.entity_data.author must be the account's diaspora ID"),
     "contacts not a list": (_bad(lambda d: d["user"].update(contacts={"a": 1})),
                             "user.contacts must be an array, not an object"),
-    "contact without flags": (_bad(lambda d: d["user"].update(contacts=[{"account_id": "bob@old.test"}])),
+    "contact without flags": (_bad(lambda d: d["user"].update(contacts=[{"account_id": BOB}])),
                               "user.contacts[0].sharing is required and must be a boolean"),
     "tag not a string": (_bad(lambda d: d["user"].update(followed_tags=[1])),
                          "user.followed_tags[0] must be a string, not a number"),
@@ -233,7 +233,7 @@ def test_a_too_large_archive_is_refused_before_reading(pod, monkeypatch):
 
 
 def test_a_key_that_is_not_the_old_identitys_fails_the_import_and_changes_nothing(pod, known):
-    data = archive(key=3, contacts=[contact("bob@old.test", ["Garden club"])])  # the old identity's key is 0
+    data = archive(key=3, contacts=[contact(BOB, ["Garden club"])])  # the old identity's key is 0
     import_id = import_now(pod, data)
     with pod.session_factory() as session:
         row = session.get(Import, import_id)
@@ -264,7 +264,7 @@ def test_only_an_empty_account_takes_an_import(pod, known):
         poster = new_user(session, pod, "poster")
         session.add(Post(guid="p" * 32, author_id=poster.person.id, public=True, text="hi"))
         friendly = new_user(session, pod, "friendly")
-        bob = session.scalar(sa.select(Person).where(Person.diaspora_id == "bob@old.test"))
+        bob = session.scalar(sa.select(Person).where(Person.diaspora_id == BOB))
         session.add(Contact(user_id=friendly.id, person_id=bob.id, sharing=True, receiving=False))
         fresh = new_user(session, pod, "fresh")
         session.flush()
