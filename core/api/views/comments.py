@@ -62,7 +62,7 @@ def report_comment(request):
     if service.has_reported(request.user, "Comment", comment.id):
         raise ApiError(409, "This item already has been reported by this user")
     try:
-        service.report(request.user, "Comment", comment.id, reason)
+        service.report(request.user, "Comment", comment.id, reason, enqueue=request.enqueue)
     except PostError as exc:
         raise ApiError(422, exc.message) from None
     return empty()

@@ -97,7 +97,7 @@ def report(request):
     if service.has_reported(request.user, "Post", post.id):
         raise ApiError(409, "Failed to create report on this post")
     try:
-        service.report(request.user, "Post", post.id, reason)
+        service.report(request.user, "Post", post.id, reason, enqueue=request.enqueue)
     except PostError:
         raise failed from None
     return empty()
