@@ -275,3 +275,85 @@ def test_only_an_empty_account_takes_an_import(pod, known):
         start_import(session, pod, fresh, as_bytes(archive()))
         with pytest.raises(ImportRefused, match="already has an import"):
             start_import(session, pod, fresh, as_bytes(archive()))
+
+
+# --- the page ---------------------------------------------------------------------------------
+
+def upload(browser, raw: bytes, name="archive.json.gz", status="*"):
+    page = browser.get("/user/import")
+    form = next(f for f in page.forms.values() if "archive" in f.fields)
+    form["archive"] = (name, raw)
+    return form.submit(status=status)
+
+
+def test_a_visitor_is_sent_to_sign_in(member):
+    response = member(None).get("/user/import", status=302)
+    assert "/users/sign_in?next=" in response.location
+    response = member(None).post("/user/import", status="*")
+    assert response.status_int in (302, 403)
+
+
+def test_the_page_takes_an_archive_and_shows_the_progress_and_the_result(member, pod, known):
+    browser = member("alice2")
+    page = browser.get("/user/import")
+    assert 'enctype="multipart/form-data"' in page.text and "up to 50 MB" in page.text
+    response = upload(browser, as_bytes(full_archive(), gzipped=True))
+    assert response.status_int == 303
+    shown = response.follow()
+    assert "Your archive is being imported" in shown.text
+    assert shown.html.select_one('[data-testid="import-progress"]')["value"] == "0"
+    with pod.session_factory() as session:
+        row = session.scalar(sa.select(Import))
+        assert (row.state, row.old_diaspora_id) == ("pending", OLD)
+        assert (pod.data_dir / "imports" / row.archive_path).read_bytes()[:2] == b"\x1f\x8b"
+    pod.jobs.drain()
+    done = browser.get("/user/import")
+    summary = done.html.select_one('[data-testid="import-summary"]').text
+    assert OLD in summary and "Aspects: Family, Garden club" in summary
+    assert "Contacts you share with again: 1" in summary
+    assert "Posts in the archive (kept there, not published again): 2" in summary
+    assert "ghost@127.0.0.1:" in done.html.select_one('[data-testid="import-not-found"]').text
+    assert not any("archive" in f.fields for f in done.forms.values())  # one import per account
+
+
+def test_a_bad_upload_is_refused_with_the_reason_and_nothing_stored(member, pod):
+    browser = member("alice2")
+    response = upload(browser, b"not an archive", name="archive.json")
+    assert response.status_int == 400
+    assert "This archive can't be imported: the file is not JSON" in response.html.select_one(
+        '[data-testid="import-error"]').text
+    page = browser.get("/user/import")
+    form = next(f for f in page.forms.values() if "archive" in f.fields)
+    no_file = form.submit(status=400)
+    assert "Choose the archive file to import" in no_file.text
+    with pod.session_factory() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Import)) == 0
+
+
+def test_a_failed_import_shows_why_and_lets_the_user_try_again(member, pod, known):
+    browser = member("alice2")
+    upload(browser, as_bytes(archive(key=3)))  # not the old identity's key
+    pod.jobs.drain()
+    page = browser.get("/user/import")
+    assert "the private key in the archive is not the key of" in page.html.select_one(
+        '[data-testid="import-failed"]').text
+    assert any("archive" in f.fields for f in page.forms.values())
+
+
+def test_an_account_with_content_is_told_it_cannot_import(member, pod, known):
+    browser = member("alice2")
+    with pod.session_factory() as session:
+        user = session.scalar(sa.select(User).where(User.username == "alice2"))
+        session.add(Post(guid="q" * 32, author_id=user.person.id, public=True, text="hello"))
+        session.commit()
+    page = browser.get("/user/import")
+    assert "has posts already" in page.html.select_one('[data-testid="import-refused"]').text
+    assert not any("archive" in f.fields for f in page.forms.values())
+    token = page.html.select_one('input[name="csrf_token"]')
+    csrf = token["value"] if token is not None else browser.get("/user/edit").html.select_one(
+        'input[name="csrf_token"]')["value"]
+    refused = browser.post("/user/import", {"csrf_token": csrf}, upload_files=[("archive", "a.json", as_bytes(
+        archive()))], status=409)
+    assert "has posts already" in refused.text
+    with pod.session_factory() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Import)) == 0
