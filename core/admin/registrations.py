@@ -143,8 +143,9 @@ def invite_link(pod, token: str) -> str:
 def create_invite(dbsession: Session, created_by: User | None, days: int = INVITE_DAYS) -> NewInvite:
     """A new single-use invite; only the token's hash is stored, so the link is shown once."""
     token = secrets.token_urlsafe(32)
+    now = utcnow()
     invite = Invite(token_hash=_hash(token), created_by_id=created_by.id if created_by else None,
-                    created_at=utcnow(), expires_at=utcnow() + dt.timedelta(days=days))
+                    created_at=now, expires_at=now + dt.timedelta(days=days))
     dbsession.add(invite)
     dbsession.flush()
     return NewInvite(invite, token)

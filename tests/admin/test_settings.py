@@ -112,7 +112,6 @@ def test_closing_registrations_hides_the_sign_up_links(member):
 
 
 def test_another_web_process_agrees_within_seconds(member, pod, make_pod, monkeypatch):
-    from core.admin import site
     from core.testing import app_for, browse
 
     admin = member("boss", "admin")
