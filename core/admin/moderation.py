@@ -185,9 +185,16 @@ class ModerationService:
 
     # --- finding -------------------------------------------------------------
 
-    def get(self, raw_id) -> Report:
+    def get(self, raw_id, *, for_update: bool = False) -> Report:
+        """The report with this id (as typed in a URL); ``for_update`` holds it until the
+        transaction ends, so two moderators acting at once can't both act on it."""
         report_id = parse_id(raw_id)
-        report = self.dbsession.get(Report, report_id) if report_id is not None else None
+        report = None
+        if report_id is not None:
+            query = sa.select(Report).where(Report.id == report_id)
+            if for_update:
+                query = query.with_for_update().execution_options(populate_existing=True)
+            report = self.dbsession.scalar(query)
         if report is None:
             raise ModerationError("There is no such report.", status=404)
         return report

@@ -82,7 +82,7 @@ def act(request):
         raise HTTPForbidden("Only admins can close remote accounts or block pods.")
     moderation = service(request)
     try:
-        report = moderation.get(request.matchdict["report_id"])
+        report = moderation.get(request.matchdict["report_id"], for_update=True)
     except ModerationError as exc:
         request.session.flash(f"{exc.message} Nothing was changed.")
         return HTTPSeeOther(location=request.route_url("admin_reports"))
