@@ -40,6 +40,19 @@ STUCK_AFTER = dt.timedelta(hours=2)
 FAILED_MESSAGE = ("Building your archive failed: {reason}. Nothing was kept; ask for a new export, "
                   "and tell your podmin if it fails again.")
 
+READY_MAIL = """Hello {name},
+
+the archive of your account you asked for is ready: your profile, contacts, posts,
+comments and the rest, and a zip of your photos. Download them here:
+
+{url}
+
+They are kept until {expires} UTC and deleted after that. The archive holds your
+private key: keep it somewhere safe.
+
+{pod}
+"""
+
 
 class ExportGone(Exception):
     """The export's files were kept for a week, and that week is over."""
@@ -202,6 +215,8 @@ class ExportService:
             export.finished_at, export.expires_at = now, now + KEEP_FOR
             export.error = None
             self.dbsession.flush()
+            if ctx is not None:
+                self._mail_ready(ctx, export)
         except Exception as exc:  # the row says what went wrong; the worker log has the traceback
             log.exception("export %s failed", export_id)
             if ctx is not None:
@@ -220,6 +235,15 @@ class ExportService:
                 export.finished_at = utcnow()
                 export.expires_at = export.finished_at + KEEP_FOR
                 self.dbsession.flush()
+
+    def _mail_ready(self, ctx, export: Export) -> None:
+        from ..mail import queue_email
+
+        user = self.dbsession.get(User, export.user_id)
+        expires = _aware(export.expires_at).strftime("%Y-%m-%d %H:%M")
+        body = READY_MAIL.format(name=user.username, url=f"{self.pod.url}/user/export", expires=expires,
+                                 pod=self.pod.name)
+        queue_email(ctx, user.email, f"Your {self.pod.name} archive is ready", body)
 
     def _step(self, ctx, export_id: int, progress: int, step: str, state: str | None = None) -> Export:
         """Record how far the export is and commit, so its page shows it."""

@@ -20,6 +20,7 @@ from core.portability.jobs import PERIODIC, build_export, sweep_exports
 from core.portability.models import DONE, FAILED, PENDING, RUNNING, Export
 from core.posts.photos import uploads_dir
 from core.testing import sign_in
+from tests.notifications.helpers import body, mails
 from tests.portability.export_content import PASSWORD, assert_valid, png, rich_user, user_named
 
 
@@ -121,6 +122,13 @@ def test_asking_builds_the_archive_and_the_photos_for_download(pod, alice):
     with pod.session_factory() as s:
         assert archive == json.loads(json.dumps(build_archive(s, pod, user_named(s, "alice"))))
     assert archive["user"]["username"] == "alice"
+    [mail] = mails(pod)
+    assert mail["To"] == "alice@example.org"
+    assert mail["Subject"] == "Your Seedpod archive is ready"
+    text = body(mail)
+    assert "Hello alice," in text
+    assert "http://pod.test/user/export\n" in text
+    assert f"kept until {expires:%Y-%m-%d %H:%M} UTC" in text
     assert [p["entity_data"]["guid"] for p in archive["user"]["posts"]] == [
         alice.facts["public_guid"], alice.facts["limited_guid"], alice.facts["reshare_guid"]]
 
@@ -293,6 +301,7 @@ def test_a_failure_is_shown_and_leaves_no_files(pod, simple, monkeypatch):
                             "kept; ask for a new export, and tell your podmin if it fails again.")
     assert (export.archive_path, export.photos_path) == (None, None)
     assert not export_dir(pod, export.id).exists()
+    assert mails(pod) == []
     page = simple.get("/user/export")
     assert "Your last export failed" in page.text
     assert "No space left on device" in one(page, "[data-testid=export-error]").text_content()
