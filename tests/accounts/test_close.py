@@ -10,13 +10,14 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 from PIL import Image
 
-from core.accounts.closing import close_account, finish_closing, references, unfinished
+from core.accounts.closing import close_account, finish_closing, unfinished
 from core.accounts.models import Person, User
 from core.api.tokens import TokenService
 from core.aspects.models import Contact
 from core.aspects.services import AspectService
 from core.conversations.models import ConversationParticipant
 from core.conversations.services import ConversationService
+from core.db import Base
 from core.events.jobs import dispatch_event
 from core.events.services import undispatched
 from core.federation.models import DONE, Delivery
@@ -28,6 +29,7 @@ from core.posts.services import Draft, PostService
 from core.streams.services import TagService
 from core.testing import PASSWORD, sign_in, sign_up
 from tests.federation.delivery.conftest import add_contact, add_remote_person
+
 
 @pytest.fixture
 def receiving_pod():
@@ -61,13 +63,19 @@ def close_form(browser):
 
 
 def rows_referring(session, user_id: int, person_id: int) -> dict[str, list]:
-    """Every row of every table whose foreign key points at the user or their person."""
+    """Every row of every table in the metadata whose foreign key points at the user or their
+    person, by "table.column"."""
+    wanted = {"users": user_id, "people": person_id}
     found: dict[str, list] = {}
-    for target, ident in (("users", user_id), ("people", person_id)):
-        for table, column, _ in references(target):
-            rows = session.execute(sa.select(table).where(column == ident)).mappings().all()
-            if rows:
-                found.setdefault(f"{table.name}.{column.name}", []).extend(dict(r) for r in rows)
+    for table in Base.metadata.sorted_tables:
+        for column in table.columns:
+            for fk in column.foreign_keys:
+                target = fk.column.table.name
+                if target not in wanted or fk.column.name != "id":
+                    continue
+                rows = session.execute(sa.select(table).where(column == wanted[target])).mappings().all()
+                if rows:
+                    found.setdefault(f"{table.name}.{column.name}", []).extend(dict(r) for r in rows)
     return found
 
 
