@@ -9,10 +9,10 @@ def count_users(pod):
         return conn.scalar(sa.select(sa.func.count()).select_from(User))
 
 
-def test_sign_up_signs_in_and_lands_on_stream(app):
+def test_sign_up_signs_in_and_lands_on_getting_started(app):
     response = sign_up(app, "alice")
     assert response.status_int == 303
-    assert response.location.endswith("/stream")
+    assert response.location.endswith("/getting_started")
     stream = response.follow()
     assert "Sign out (alice)" in stream.text
     assert "alice@pod.test" in stream.text  # the welcome names the diaspora ID
@@ -125,3 +125,39 @@ def test_reserved_usernames_are_refused(make_app):
         assert f"The username '{name.lower()}' is reserved; choose another." in response.text
     assert count_users(app.pod) == 0
     assert sign_up(app, "root").status_int == 303  # only what the podmin listed
+
+
+def test_registrations_closed_by_the_setting(make_app):
+    app = make_app(settings__registrations="closed")
+    assert "/users/sign_up" not in app.get("/users/sign_in").text
+    page = app.get("/users/sign_up")
+    assert "not accepting new accounts" in page.text
+    assert "sign-up" not in page.forms
+    token = app.get("/users/sign_in").forms["sign-in"]["csrf_token"].value
+    response = app.post("/users/sign_up", {"username": "alice", "email": "a@example.org", "note": "please",
+                                           "password": "correct horse battery", "csrf_token": token}, status=403)
+    assert "This pod is not accepting new accounts." in response.text
+    assert count_users(app.pod) == 0
+
+
+def test_registrations_needing_approval_make_a_request_not_an_account(make_app):
+    from core.accounts.models import SignUpRequest
+
+    app = make_app(settings__registrations="approval")
+    # Visitors are still pointed at the form.
+    assert "/users/sign_up" in app.get("/users/sign_in").text
+    response = sign_up(app, "alice")
+    assert response.status_int == 303 and response.location.endswith("/users/sign_in")
+    assert "waiting for an administrator's approval" in response.follow().text
+    assert count_users(app.pod) == 0
+    with app.pod.session_factory() as session:
+        assert session.scalars(sa.select(SignUpRequest.username)).all() == ["alice"]
+
+
+def test_an_unknown_registrations_mode_refuses_to_start(make_pod):
+    import pytest
+
+    from core.pod import StartupError
+
+    with pytest.raises(StartupError, match="choose one of: open, closed, approval"):
+        make_pod(settings__registrations="sometimes")
