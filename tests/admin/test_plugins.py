@@ -309,6 +309,28 @@ def test_a_disabled_plugin_shows_its_settings_but_takes_none(member, pod, make_a
     assert stored(pod) == {}
 
 
+class Tabled:
+    @staticmethod
+    @hookimpl
+    def register_migrations(pod):
+        return None
+
+
+def test_enabling_a_plugin_with_tables_of_its_own_says_to_upgrade_the_database(podmin, pod, monkeypatch):
+    monkeypatch.setattr(plugins, "installed_plugins", with_fakes(tabled=Tabled))
+    page = podmin.get("/admin/plugins/tabled")
+    assert lxml.html.fromstring(page.text).xpath('//*[@data-testid="plugin-state"]')[0].text_content() == (
+        "disabled by the `plugins` setting (ini file or SEEDPOD_PLUGINS)")
+    assert "tabled declares no settings." in page.text
+    form = next(f for f in page.forms.values() if f.action.endswith("/admin/plugins/tabled/switch"))
+
+    done = form.submit()
+
+    assert switches(pod) == {"tabled": True}
+    assert (f"tabled is switched to enabled. {RESTART} It has tables of its own: run `seedpod db upgrade` "
+            "before restarting.") in done.follow().text
+
+
 @pytest.mark.parametrize("path", ["/admin/plugins/nosuchplugin", "/admin/plugins/" + "x" * 100,
                                   "/admin/plugins/ter%00ms"])
 def test_an_unknown_plugin_is_not_found(podmin, path):
