@@ -115,7 +115,7 @@ def sign_up(request):
     except AccountError as exc:
         return failed(request, 422, **sign_up_page(request, **page, error=exc.message, field=exc.field))
     request.session.flash(f"Welcome, {user.username}! Your diaspora* ID is {user.diaspora_id}.")
-    return sign_in_and_redirect(request, user, request.route_url("stream"))
+    return sign_in_and_redirect(request, user, request.route_url("getting_started"))
 
 
 def tell_admins_of_sign_up(request, waiting) -> None:

@@ -207,6 +207,6 @@ def test_open_pods_say_the_queue_is_unused(make_app):
 def test_an_open_sign_up_needs_no_approval(make_app):
     app = make_app(settings__registrations="open")
     response = sign_up(app, "bob")
-    assert response.status_int == 303 and response.location.endswith("/stream")
+    assert response.status_int == 303 and response.location.endswith("/getting_started")
     assert waiting(app.pod) == {}
     assert "bob" in user_names(app.pod)

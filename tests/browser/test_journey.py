@@ -36,7 +36,7 @@ def sign_up(page, server, username: str, password: str = PASSWORD):
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_label("Password again").fill(password)
     page.get_by_role("button", name="Sign up", exact=True).click()
-    expect(page).to_have_url(at(server, "/stream"))
+    expect(page).to_have_url(at(server, "/getting_started"))
 
 
 def sign_out(page, server, username: str):
@@ -83,14 +83,14 @@ def test_visitor_signs_up_signs_out_signs_in_and_reads_the_terms(
     page.get_by_label("Password again").fill(PASSWORD)
     page.get_by_role("button", name="Sign up", exact=True).click()
 
-    # Signed in, on the stream, welcomed with the new diaspora* ID.
-    expect(page).to_have_url(at(server, "/stream"))
-    expect(page.get_by_role("heading", name="Stream")).to_be_visible()
+    # Signed in, on the getting-started steps, welcomed with the new diaspora* ID.
+    expect(page).to_have_url(at(server, "/getting_started"))
+    expect(page.get_by_role("heading", name=re.compile("^Welcome to"))).to_be_visible()
     expect(page.get_by_role("status")).to_contain_text("Welcome, alice!")
     expect(page.get_by_role("status")).to_contain_text(f"alice@{server.url.removeprefix('http://')}")
     expect(header(page).get_by_role("button", name="Sign out (alice)")).to_be_visible()
     check_page()
-    screenshot(page, "stream")
+    screenshot(page, "getting-started")
 
     # Sign out with the header's button: back on the landing page, signed out.
     sign_out(page, server, "alice")

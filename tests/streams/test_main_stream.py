@@ -21,7 +21,8 @@ def test_the_stream_needs_sign_in(app):
 
 
 def test_the_welcome_names_the_new_users_diaspora_id(app):
-    page = sign_up(app, "alice").follow()
+    sign_up(app, "alice")
+    page = app.get("/stream")
     assert "alice@pod.test" in page.text
     assert page.html.select_one("[data-testid=stream-empty]") is not None
     assert page.html.select_one("[data-testid=composer]") is not None
