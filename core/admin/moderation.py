@@ -105,6 +105,11 @@ class Case:
     def author_is_local(self) -> bool:
         return self.author is not None and self.author.user_id is not None
 
+    @property
+    def done(self) -> str:
+        """What was done about the report, once reviewed."""
+        return DONE.get(self.report.resolution or "", "reviewed")
+
     def allowed(self, action: str, administer: bool, moderator_id: int | None = None) -> bool:
         """Whether ``action`` is offered for this case to this moderator."""
         return self.problem(action, administer, moderator_id) is None

@@ -441,7 +441,9 @@ def test_already_reviewed_unknown_and_junk_change_nothing(people, pod):
     for action in ("delete", "lock", "dismiss"):
         page = post_action(people["mod"], report_id, action, status=303).follow()
         assert "already reviewed (dismissed)" in page.text
-    assert not people["mod"].get(f"/admin/reports/{report_id}").html.select("[data-testid^=action-]")
+    page = people["mod"].get(f"/admin/reports/{report_id}")
+    assert not page.html.select("[data-testid^=action-]")
+    assert "Reviewed: dismissed by mod" in " ".join(page.html.find(attrs={"data-testid": "reviewed"}).text.split())
     for junk in ("999999", "abc", "9" * 30, "0", "-3", "%00"):
         assert "no such report" in people["mod"].get(f"/admin/reports/{junk}", status=404).text
         page = post_action(people["mod"], junk, "dismiss", status=303).follow()
