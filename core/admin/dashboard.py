@@ -144,12 +144,10 @@ def chart_svg(weeks: list[Week], pod_name: str) -> str:
         parts.append(f'<rect x="{legend_x}" y="32" width="12" height="12" fill="{colour}"/>')
         parts.append(_text(legend_x + 16, 42, label, fill="#1f2328"))
         legend_x += 24 + 7 * len(label)
-    for fraction in (0, 0.5, 1):
-        value = top * fraction
+    for fraction in ((0, 0.5, 1) if top % 2 == 0 else (0, 1)):  # whole numbers only: counts have no halves
         y = base - plot_h * fraction
         parts.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" stroke="#d0d7de"/>')
-        shown = f"{value:g}"
-        parts.append(_text(LEFT - 6, y + 4, shown, text_anchor="end", fill="#57606a"))
+        parts.append(_text(LEFT - 6, y + 4, str(int(top * fraction)), text_anchor="end", fill="#57606a"))
     group = plot_w / max(len(weeks), 1)
     bar = group * 0.36
     for index, week in enumerate(weeks):

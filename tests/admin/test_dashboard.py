@@ -182,7 +182,10 @@ def test_the_chart_escapes_the_pod_name_and_scales_to_the_largest_week():
     root = lxml.etree.fromstring(svg.encode())
     assert root.find(f"{SVG}title").text == 'Weekly sign-ups and posts on Tom & Jerry\'s <pod> "one", last 1 weeks'
     assert "<pod>" not in svg
-    assert "200" in [node.text for node in root.iter(f"{SVG}text")]  # the axis ends at a round number
+    texts = [node.text for node in root.iter(f"{SVG}text")]
+    assert "200" in texts and "100" in texts  # the axis ends at a round number
+    five = lxml.etree.fromstring(chart_svg([Week(weeks[0].start, 3, 4)], "pod").encode())
+    assert "2.5" not in [node.text for node in five.iter(f"{SVG}text")]  # no half a sign-up on the axis
     assert [nice_ceiling(n) for n in (0, 1, 3, 7, 10, 11, 130, 501)] == [1, 1, 5, 10, 10, 20, 200, 1000]
 
 
