@@ -31,7 +31,7 @@ def send_mailing_to(ctx, mailing_id: int, user_id: int) -> None:
 
     mailing = ctx.dbsession.get(AdminMailing, mailing_id)
     user = ctx.dbsession.get(User, user_id)
-    if mailing is None or user is None or user.closed_at is not None:
+    if mailing is None or user is None or user.closed_at is not None or user.locked_at is not None:
         return
     text, page = standard_mail(ctx.pod, mailing.subject, mailing.body, is_html=mailing.is_html)
     send_email(ctx, user.email, mailing.subject, text, page)
