@@ -317,20 +317,30 @@ def test_delete_a_local_comment_as_its_author_would(people, pod):
 
 
 def test_delete_a_remote_comment_on_a_local_post_as_the_post_author_would(people, pod):
+    far = f"127.0.0.1:{free_port()}"
     with pod.session_factory() as session:
-        post = add_post(session, person_id_of(session, "alice"), "my post")
+        alice = person_id_of(session, "alice")
+        post = add_post(session, alice, "my post")
         rita = remote_person(session, "rita")
+        ron = remote_person(session, "ron", host=far)
         comment = add_comment(session, post, rita.id, "remote rudeness")
         session.add(RelayableXml(entity_type="comment", guid=comment.guid, xml="<comment/>"))
+        # Alice's pod relayed the comment to ron's pod.
+        session.add(Delivery(pod_id=ron.pod_id, sender_person_id=alice, entity_type="comment",
+                             entity_guid=comment.guid, envelope=b"-", state=DONE))
         report_id = add_report(session, "bob", comment, "Rude")
         session.commit()
-        comment_id, guid, alice = comment.id, comment.guid, person_id_of(session, "alice")
+        comment_id, guid, far_pod = comment.id, comment.guid, ron.pod_id
     act(people["boss"], report_id, "delete")
+    pod.jobs.drain()
     with pod.session_factory() as session:
         assert session.get(Comment, comment_id) is None
         [event] = session.scalars(sa.select(Event).where(Event.name == "comment_deleted")).all()
         assert event.payload["guid"] == guid and event.payload["deleted_by_id"] == alice
         assert session.scalar(sa.select(RelayableXml).where(RelayableXml.guid == guid)) is None
+        # Alice's pod relays the retraction to where it relayed the comment, signed by alice.
+        retraction = session.scalar(sa.select(Delivery).where(Delivery.entity_type == "retraction"))
+        assert (retraction.pod_id, retraction.entity_guid, retraction.sender_person_id) == (far_pod, guid, alice)
     assert reports(pod)[report_id][:2] == (True, "deleted")
 
 
