@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from ..accounts.models import Person, User
 from ..aspects.models import Aspect, AspectMembership, Block, Contact
 from ..federation.entities import Entity, format_timestamp
+from ..federation.errors import EntityError
 from ..federation.entity_types import BOOLEAN, DATE, INTEGER, NESTED, NESTED_LIST, TIMESTAMP
 from ..federation.models import Delivery, Pod
 from ..federation.serialize import entity_for_post, profile_entity, relayable_entity
@@ -258,6 +259,27 @@ def blocks(dbsession: Session, user: User) -> list[str]:
                                     .where(Block.user_id == user.id)))
 
 
+def profile(pod, person: Person) -> dict:
+    """The whole profile entity. A profile the protocol would refuse (a field stored before a
+    rule existed) is still exported as it is: the archive is the user's copy, not a message."""
+    try:
+        return entity_json(profile_entity(pod, person, extended=True))
+    except EntityError:
+        def absolute(url):
+            return pod.url + url if url and url.startswith("/") else url or None
+
+        values = dict(author=person.diaspora_id, first_name=person.profile.first_name or None,
+                      last_name=person.profile.last_name or None, image_url=absolute(person.profile.image_url),
+                      image_url_medium=absolute(person.profile.image_url_medium),
+                      image_url_small=absolute(person.profile.image_url_small), bio=person.profile.bio or None,
+                      birthday=person.profile.birthday, gender=person.profile.gender or None,
+                      location=person.profile.location or None, searchable=bool(person.profile.searchable),
+                      public=bool(person.profile.public_details), nsfw=bool(person.profile.nsfw),
+                      tag_string=person.profile.tag_string or None)
+        values = {name: value for name, value in values.items() if value is not None}
+        return entity_json(Entity("profile", values, order=list(values)))
+
+
 def build_archive(dbsession: Session, pod, user: User) -> dict:
     """Everything of ``user`` in diaspora*'s archive format (a dict ready for ``json.dumps``)."""
     person = user.person
@@ -270,7 +292,7 @@ def build_archive(dbsession: Session, pod, user: User) -> dict:
             "email": user.email,
             "language": LANGUAGE,
             "private_key": user.private_key_pem,
-            "profile": entity_json(profile_entity(pod, person, extended=True)),
+            "profile": profile(pod, person),
             "contact_groups": contact_groups(aspects),
             "contacts": contacts(dbsession, user, aspects),
             "posts": posts(dbsession, pod, user),

@@ -54,6 +54,10 @@ private key: keep it somewhere safe.
 """
 
 
+class ExportFailed(Exception):
+    """A reason an export can't be built, said as it is to the user."""
+
+
 class ExportGone(Exception):
     """The export's files were kept for a week, and that week is over."""
 
@@ -192,6 +196,8 @@ class ExportService:
         try:
             export = self._step(ctx, export_id, 5, "Reading your profile, contacts and posts", state=RUNNING)
             user = self.dbsession.get(User, export.user_id)
+            if user.closed_at is not None:
+                raise ExportFailed("the account was closed")
             shutil.rmtree(folder, ignore_errors=True)
             archive = build_archive(self.dbsession, self.pod, user)
             photos = user_photos(self.dbsession, user)
@@ -227,7 +233,10 @@ class ExportService:
             shutil.rmtree(folder, ignore_errors=True)
             export = self.dbsession.get(Export, export_id)
             if export is not None:
-                reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                if isinstance(exc, ExportFailed):
+                    reason = str(exc)
+                else:
+                    reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                 export.state, export.step = FAILED, "Failed"
                 export.error = FAILED_MESSAGE.format(reason=reason)[:2000]
                 export.archive_path = export.photos_path = None

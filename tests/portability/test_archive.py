@@ -245,3 +245,24 @@ def test_the_schema_check_catches_a_broken_archive(pod):
     errors = schema_errors(broken)
     assert any("private_key" in e for e in errors)
     assert any(e.startswith("user/posts/0") for e in errors)
+
+
+def test_a_profile_the_protocol_would_refuse_is_still_exported(pod):
+    from core.accounts.services import AccountService
+
+    with pod.session_factory() as s:
+        user = AccountService(s, pod).sign_up("odd", "odd@example.org", "correct horse battery")
+        s.flush()
+        # Stored before a rule existed: a ';' in a name, six tags.
+        user.person.profile.first_name = "Semi;colon"
+        user.person.profile.tag_string = "#a #b #c #d #e #f"
+        user.person.profile.image_url = "/uploads/images/thumb_large_x.png"
+        s.commit()
+    archive = archive_of(pod, "odd")
+
+    assert_valid(archive)
+    data = archive["user"]["profile"]["entity_data"]
+    assert (data["author"], data["first_name"], data["tag_string"]) == ("odd@pod.test", "Semi;colon",
+                                                                        "#a #b #c #d #e #f")
+    assert data["image_url"] == "http://pod.test/uploads/images/thumb_large_x.png"
+    assert data["searchable"] is True

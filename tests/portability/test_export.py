@@ -340,3 +340,17 @@ def test_the_service_gives_nothing_for_another_users_export(pod, simple, member)
         assert service.owned(user_named(s, "nina"), str(export.id)) is None
         assert service.owned(user_named(s, "walter"), str(export.id)).id == export.id
         assert service.owned(user_named(s, "walter"), "\x00") is None
+
+
+def test_an_account_closed_before_its_export_ran_gets_none(pod, simple):
+    ask(simple)
+    with pod.session_factory() as s:
+        user_named(s, "walter").closed_at = dt.datetime.now(dt.timezone.utc)
+        s.commit()
+
+    pod.jobs.drain()
+
+    [export] = exports(pod)
+    assert export.state == FAILED
+    assert export.error.startswith("Building your archive failed: the account was closed. Nothing was kept")
+    assert not export_dir(pod, export.id).exists()
