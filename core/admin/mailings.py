@@ -59,6 +59,10 @@ def recipients(audience: str, as_of: dt.datetime) -> sa.Select:
     return query
 
 
+def count(dbsession: Session, audience: str, as_of: dt.datetime) -> int:
+    return dbsession.scalar(sa.select(sa.func.count()).select_from(recipients(audience, as_of).subquery()))
+
+
 def check_subject(raw) -> str:
     subject = (raw or "").strip()
     if not subject:
@@ -124,13 +128,18 @@ class MailingService:
         subject = check_subject(subject)
         body = check_body(body, bool(is_html))
         now = utcnow()
-        total = self.dbsession.scalar(sa.select(sa.func.count()).select_from(recipients(audience, now).subquery()))
+        total = count(self.dbsession, audience, now)
         mailing = AdminMailing(created_by_id=created_by_id, audience=audience, subject=subject, body=body,
                                is_html=bool(is_html), state=PENDING, total=total, sent=0, last_user_id=0,
                                created_at=now)
         self.dbsession.add(mailing)
         self.dbsession.flush()
         return mailing
+
+    def audience_sizes(self) -> dict[str, int]:
+        """How many accounts each audience reaches right now."""
+        now = utcnow()
+        return {audience: count(self.dbsession, audience, now) for audience in AUDIENCES}
 
     def get(self, mailing_id: int) -> AdminMailing | None:
         return self.dbsession.get(AdminMailing, mailing_id)

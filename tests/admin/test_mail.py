@@ -126,6 +126,10 @@ def test_a_text_mail_reaches_every_open_account_once_with_progress(pod, people, 
 
 
 def test_the_active_audiences_leave_out_people_who_did_not_sign_in_lately(pod, people):
+    options = found(people.get("/admin/mail"), "#mail-audience option")
+    assert options == ("Every account (4) Signed in during the last year (4) Signed in during the last six months (3) "
+                       "Signed in during the last month (3)")
+
     send_form(people, audience="active_halfyear", subject="Hello actives", body="Hi")
     pod.jobs.drain()
     assert recipients(pod) == ["ann", "cat", "root"]

@@ -192,3 +192,23 @@ def test_nobody_to_mail_finishes_at_once(seedpod, ini, tmp_path, pods):
         mailing = session.get(AdminMailing, 1)
         assert (mailing.state, mailing.total, mailing.sent) == ("done", 0, 0)
     assert sent_mails(ini) == []
+
+
+def test_with_separate_workers_the_command_queues_the_first_batch(run_in, make_ini, database_url, redis_url,
+                                                                  redis_namespace, tmp_path):
+    import redis
+
+    ini = make_ini(database__url=database_url, redis__url=redis_url, redis__namespace=redis_namespace)
+    body = tmp_path / "body.txt"
+    body.write_text("hi")
+
+    ran = run_in(ini, "admin-mail", "--to", "all", "--subject", "Hello", str(body))
+
+    assert ran.exit_code == 0, ran.output
+    assert ran.lines == ["mailing 1: text mail to 0 recipients (every account)",
+                         "the jobs send it in batches; progress: http://pod.test/admin/mail/1"]
+    client = redis.Redis.from_url(redis_url)
+    queued = [key.decode() for key in client.scan_iter(f"{redis_namespace}:mail*")]
+    assert queued, "the first batch waits in Redis for a worker"
+    assert b"send_mailing_batch" in b"".join(client.hvals(f"{redis_namespace}:mail.msgs"))
+    assert sent_mails(ini) == []

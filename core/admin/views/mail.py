@@ -13,7 +13,9 @@ def service(request) -> MailingService:
 
 
 def mail_page(request, **values) -> dict:
-    return {"page_title": "Admin mail", "audiences": [(name, label) for name, (_, label) in AUDIENCES.items()],
+    sizes = service(request).audience_sizes()
+    return {"page_title": "Admin mail",
+            "audiences": [(name, f"{label} ({sizes[name]})") for name, (_, label) in AUDIENCES.items()],
             "mailings": service(request).recent(), "audience_label": audience_label, "error": None,
             "field": None, "values": {}, **values}
 
