@@ -118,6 +118,13 @@ def save(dbsession: Session, pod, values: Mapping[str, str]) -> set[str]:
         elif pod.settings.get(name) != value:
             restart.add(name)
     dbsession.flush()
+    # Another request of this process may re-read the rows before this transaction ends:
+    # once it has ended, the next request reads them again, committed or not.
+    def reread(*_args) -> None:
+        pod.site_checked_at = 0.0
+
+    for event in ("after_commit", "after_rollback"):
+        sa.event.listen(dbsession, event, reread, once=True)
     return restart
 
 

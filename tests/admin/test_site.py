@@ -156,3 +156,19 @@ def test_a_database_that_is_not_migrated_yet_is_tolerated(make_pod, tmp_path):
     with pod.session_factory() as session:
         assert site.refresh(pod, session, force=True) is False
     assert pod.name == "Seedpod"
+
+
+def test_the_next_request_rereads_once_a_save_is_committed_or_not(pod, dbsession):
+    site.refresh(pod, dbsession, force=True)
+    assert pod.site_checked_at
+    site.save(dbsession, pod, {"pod.name": "Kept"})
+    assert pod.site_checked_at
+    dbsession.commit()
+    assert pod.site_checked_at == 0.0
+    site.refresh(pod, dbsession)
+    site.save(dbsession, pod, {"pod.name": "Dropped"})
+    assert pod.name == "Dropped"
+    dbsession.rollback()
+    assert pod.site_checked_at == 0.0
+    site.refresh(pod, dbsession)
+    assert pod.name == "Kept"
