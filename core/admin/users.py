@@ -67,12 +67,20 @@ def recent_posts(dbsession: Session, user: User, limit: int = RECENT) -> list[Po
                                   .order_by(Post.created_at.desc(), Post.id.desc()).limit(limit)))
 
 
-def recent_comments(dbsession: Session, user: User, limit: int = RECENT) -> list[tuple[Comment, str]]:
-    """The user's latest comments with the guid of the post each is on."""
-    rows = dbsession.execute(sa.select(Comment, Post.guid).join(Post, Post.id == Comment.post_id)
+@dataclass(frozen=True)
+class RecentComment:
+    comment: Comment
+    post_guid: str
+    # A comment on a limited post is as private as the post: the page shows neither.
+    post_public: bool
+
+
+def recent_comments(dbsession: Session, user: User, limit: int = RECENT) -> list[RecentComment]:
+    """The user's latest comments with the guid of the post each is on and whether it is public."""
+    rows = dbsession.execute(sa.select(Comment, Post.guid, Post.public).join(Post, Post.id == Comment.post_id)
                              .where(Comment.author_id == user.person.id)
                              .order_by(Comment.created_at.desc(), Comment.id.desc()).limit(limit))
-    return [(comment, guid) for comment, guid in rows]
+    return [RecentComment(comment, guid, public) for comment, guid, public in rows]
 
 
 @dataclass

@@ -131,10 +131,12 @@ def test_a_users_page_shows_details_and_their_latest_posts_and_comments_with_lin
         for n, comment in enumerate(comments):
             comment.created_at = start + dt.timedelta(minutes=n)
         add_post(session, other, text="not carol's")
+        hidden = add_comment(session, carol.person, add_post(session, other, public=False), text="on a limited post")
+        hidden.created_at = start + dt.timedelta(hours=1)
         session.add(Role(user_id=carol.id, name="spotlight"))
         session.commit()
         guid, post_guids, theirs_guid = carol.person.guid, [p.guid for p in posts], theirs.guid
-        comment_guids = [c.guid for c in comments]
+        comment_guids, hidden_guid = [c.guid for c in comments], hidden.guid
 
     page = podmin.get("/admin/users/carol")
 
@@ -148,15 +150,20 @@ def test_a_users_page_shows_details_and_their_latest_posts_and_comments_with_lin
     assert details["State"] == "active"
     assert details["Roles"] == "spotlight"
     post_rows = doc.xpath('//table[@data-testid="recent-posts"]/tbody/tr')
-    assert [row.xpath("td")[2].text_content() for row in post_rows] == [f"post number {n}" for n in range(21, 1, -1)]
-    assert post_rows[0].xpath("td/a/@href") == [f"http://localhost/posts/{post_guids[21]}"]
+    # The latest 20, newest first; a limited post's text is only for the people it was shared with.
+    assert [row.xpath("td")[2].text_content() for row in post_rows] == [
+        f"post number {n}" if n % 2 == 0 else post_guids[n] for n in range(21, 1, -1)]
     assert [row.xpath("td")[1].text_content() for row in post_rows[:2]] == ["limited", "public"]
+    assert post_rows[0].xpath("td/a/@href") == []
+    assert post_rows[1].xpath("td/a/@href") == [f"http://localhost/posts/{post_guids[20]}"]
+    assert "post number 21" not in page.text
     comment_rows = doc.xpath('//table[@data-testid="recent-comments"]/tbody/tr')
-    assert [row.xpath("td")[1].text_content() for row in comment_rows] == [
-        f"comment number {n}" for n in range(20, 0, -1)]
-    assert comment_rows[0].xpath("td/a/@href") == [
+    assert [row.xpath("td")[2].text_content() for row in comment_rows] == [
+        hidden_guid] + [f"comment number {n}" for n in range(20, 1, -1)]
+    assert comment_rows[0].xpath("td")[1].text_content() == "a limited post"
+    assert comment_rows[1].xpath("td/a/@href") == [
         f"http://localhost/posts/{theirs_guid}#comment-{comment_guids[20]}"]
-    assert "not carol's" not in page.text
+    assert "not carol's" not in page.text and "on a limited post" not in page.text
     assert {"lock-form", "roles-form", "close-form"} <= set(doc.xpath("//form/@data-testid"))
 
 
