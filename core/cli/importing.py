@@ -72,6 +72,9 @@ def summary_lines(summary: dict) -> list[str]:
     if summary["contacts_not_found"]:
         lines.append(f"contacts not found: {len(summary['contacts_not_found'])}")
         lines += [f"  {entry['diaspora_id']}: {entry['reason']}" for entry in summary["contacts_not_found"]]
+    if summary["blocks_restored"] or summary["blocks_not_found"]:
+        lines.append(f"people ignored again: {len(summary['blocks_restored'])}"
+                     + (f" ({len(summary['blocks_not_found'])} not found)" if summary["blocks_not_found"] else ""))
     lines.append(f"posts in the archive (kept there, not published again): {summary['posts_in_archive']}")
     lines.append(f"account_migration sent to {summary['migration_pods'] or 0} pod(s)")
     return lines

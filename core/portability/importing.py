@@ -50,17 +50,19 @@ MAX_PROBLEMS = 20
 CONTACTS_PER_STEP = 10
 SUMMARY_NAMES_MAX = 200
 
-STEPS = ("identity", "profile", "aspects", "tags", "contacts", "migration")
+STEPS = ("identity", "profile", "aspects", "tags", "contacts", "blocks", "migration")
 STEP_LABELS = {
     "identity": "Checking the old identity's key",
     "profile": "Restoring the profile",
     "aspects": "Restoring aspects",
     "tags": "Following tags",
     "contacts": "Finding contacts and sharing with them again",
+    "blocks": "Ignoring the people you ignored",
     "migration": "Telling other pods about the move",
 }
-# Progress (0..100) when each step starts; contacts move it from 35 to 90.
-STEP_PROGRESS = {"identity": 5, "profile": 15, "aspects": 25, "tags": 30, "contacts": 35, "migration": 90}
+# Progress (0..100) when each step starts; contacts move it from 35 to 85.
+STEP_PROGRESS = {"identity": 5, "profile": 15, "aspects": 25, "tags": 30, "contacts": 35, "blocks": 85,
+                 "migration": 90}
 
 PROFILE_TEXT = ("full_name", "first_name", "last_name", "gender", "bio", "birthday", "location", "image_url",
                 "image_url_medium", "image_url_small", "tag_string")
@@ -414,11 +416,16 @@ def run_step(dbsession, pod, import_id: int, enqueue=None) -> bool:
         elif step == "contacts":
             done = restore_contacts(dbsession, pod, user, archive, summary, enqueue)
             total = max(len(archive.contacts), 1)
-            row.progress = STEP_PROGRESS["contacts"] + (STEP_PROGRESS["migration"] - STEP_PROGRESS["contacts"]) * \
+            row.progress = STEP_PROGRESS["contacts"] + (STEP_PROGRESS["blocks"] - STEP_PROGRESS["contacts"]) * \
                 min(summary.get("contacts_done", 0), total) // total
             if not done:
                 row.summary = json.dumps(summary)
                 row.step = STEP_LABELS["contacts"] + f" ({summary.get('contacts_done', 0)} of {len(archive.contacts)})"
+                return True
+            step = "blocks"
+        elif step == "blocks":
+            if not restore_blocks(dbsession, pod, user, archive, summary, enqueue):
+                row.summary = json.dumps(summary)
                 return True
             step = "migration"
         elif step == "migration":
@@ -633,6 +640,34 @@ def restore_contacts(dbsession, pod, user: User, archive: Archive, summary: dict
     return start >= len(contacts)
 
 
+def restore_blocks(dbsession, pod, user: User, archive: Archive, summary: dict, enqueue=None) -> bool:
+    """The next batch of the people the old account ignored, ignored again; True once done.
+    Someone who can't be found is left out (listed in ``blocks_not_found``)."""
+    blocked = [value for value in archive.user.get("blocks") or []]
+    start = int(summary.get("blocks_done", 0))
+    done = summary.setdefault("blocks_restored", [])
+    missing = summary.setdefault("blocks_not_found", [])
+    service = AspectService(dbsession, pod)
+    for raw in blocked[start:start + CONTACTS_PER_STEP]:
+        start += 1
+        diaspora_id = normalize_diaspora_id(raw)
+        if diaspora_id in (archive.old_diaspora_id, user.diaspora_id):
+            continue
+        try:
+            person = find_or_fetch_person(dbsession, pod, diaspora_id)
+            service.block(user, person, enqueue)
+        except DiscoveryError as exc:
+            _note(missing, {"diaspora_id": diaspora_id[:255], "reason": str(exc)[:300]})
+            continue
+        except AspectError as exc:
+            _note(missing, {"diaspora_id": diaspora_id, "reason": exc.message})
+            continue
+        _note(done, diaspora_id)
+    summary["blocks_done"] = start
+    dbsession.flush()
+    return start >= len(blocked)
+
+
 def _note(items: list, value) -> None:
     if value not in items and len(items) < SUMMARY_NAMES_MAX:
         items.append(value)
@@ -653,6 +688,8 @@ def describe(row: Import) -> dict:
         "contacts_sharing_only": summary.get("contacts_sharing_only", []),
         "migration_pods": summary.get("migration_pods"),
         "identity_note": summary.get("identity_note"),
+        "blocks_restored": summary.get("blocks_restored", []),
+        "blocks_not_found": summary.get("blocks_not_found", []),
     }
 
 

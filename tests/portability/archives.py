@@ -21,6 +21,7 @@ OTHER_HOST = f"127.0.0.1:{free_port()}"
 OLD = f"alice@{OLD_HOST}"
 BOB = f"bob@{OLD_HOST}"
 CAROL = f"carol@{OTHER_HOST}"
+TROLL = f"troll@{OTHER_HOST}"
 
 
 @lru_cache(maxsize=None)
@@ -52,7 +53,7 @@ def contact(account_id: str, groups=(), *, sharing=True, receiving=True) -> dict
 
 
 def archive(old_id: str = OLD, key: int = 0, *, contacts=(), groups=("Family", "Garden club"),
-            tags=("gardening", "seeds"), posts: int = 2, **profile) -> dict:
+            tags=("gardening", "seeds"), posts: int = 2, blocks=(), **profile) -> dict:
     """An archive of ``old_id`` whose private key is ``key_pair(key)``."""
     fields = {"author": old_id, "first_name": "Alice", "last_name": "Gardener", "bio": "I grow tomatoes.",
               "birthday": "1990-04-23", "gender": "she", "location": "Lyon", "tag_string": "#garden #seeds",
@@ -66,7 +67,7 @@ def archive(old_id: str = OLD, key: int = 0, *, contacts=(), groups=("Family", "
         "user": {
             "username": old_id.split("@")[0], "email": "alice@example.org", "language": "en",
             "private_key": key_pair(key)[0], "disable_mail": False, "show_community_spotlight_in_stream": True,
-            "auto_follow_back": False, "auto_follow_back_aspect": None, "blocks": [],
+            "auto_follow_back": False, "auto_follow_back_aspect": None, "blocks": list(blocks),
             "profile": {"entity_type": "profile", "entity_data": fields},
             "contact_groups": [{"name": name, "chat_enabled": False} for name in groups],
             "contacts": list(contacts),

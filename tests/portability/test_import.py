@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from core.accounts.models import Person, User
 from core.accounts.services import AccountService
-from core.aspects.models import Aspect, AspectMembership, Contact
+from core.aspects.models import Aspect, AspectMembership, Block, Contact
 from core.events.models import Event
 from core.federation.entities import parse_entity, verify_account_migration
 from core.federation.envelope import read_envelope, verify_envelope
@@ -21,8 +21,8 @@ from core.portability.models import DONE, FAILED, Import
 from core.posts.models import Post, Tag, TagFollowing
 from core.testing import free_port
 
-from tests.portability.archives import (BOB, CAROL, OLD, OLD_HOST, OTHER_HOST, archive, as_bytes, contact, key_pair,
-                                        remote_person)
+from tests.portability.archives import (BOB, CAROL, OLD, OLD_HOST, OTHER_HOST, TROLL, archive, as_bytes, contact,
+                                        key_pair, remote_person)
 
 
 
@@ -39,6 +39,7 @@ def known(pod):
         remote_person(session, OLD, key=0)
         remote_person(session, BOB, key=1)
         remote_person(session, CAROL, key=2)
+        remote_person(session, TROLL, key=3)
         session.commit()
 
 
@@ -59,7 +60,7 @@ def full_archive() -> dict:
     ghost = f"ghost@127.0.0.1:{free_port()}"  # nobody answers there
     return archive(contacts=[contact(BOB, ["Garden club"]),
                              contact(CAROL, [], sharing=True, receiving=False),
-                             contact(ghost, ["Family"])])
+                             contact(ghost, ["Family"])], blocks=[TROLL])
 
 
 def test_an_archive_restores_the_profile_aspects_tags_and_contacts(pod, known):
@@ -91,13 +92,19 @@ def test_an_archive_restores_the_profile_aspects_tags_and_contacts(pod, known):
         assert row_bob.receiving is True
         assert [m.aspect.name for m in row_bob.memberships] == ["Garden club"]
         changed = [e.payload for e in session.scalars(sa.select(Event).where(Event.name == "contact_changed"))]
-        assert changed == [{"user_id": user.id, "person_id": bob.id, "sharing": True, "blocking": False}]
+        assert {"user_id": user.id, "person_id": bob.id, "sharing": True, "blocking": False} in changed
         # Carol only shared with the old account: nothing to do here; the ghost can't be found.
         summary = importing.describe(row)
         assert summary["contacts_restored"] == [BOB]
         assert summary["contacts_sharing_only"] == [CAROL]
         assert [entry["diaspora_id"] for entry in summary["contacts_not_found"]][0].startswith("ghost@127.0.0.1:")
         assert summary["posts_in_archive"] == 2
+        # The people the old account ignored are ignored again.
+        troll = session.scalar(sa.select(Person).where(Person.diaspora_id == TROLL))
+        assert session.scalar(sa.select(Block.person_id).where(Block.user_id == user.id)) == troll.id
+        assert summary["blocks_restored"] == [TROLL]
+        assert {"user_id": user.id, "person_id": troll.id, "sharing": False, "blocking": True} in changed
+        assert len(changed) == 2
         assert session.scalar(sa.select(sa.func.count()).select_from(Post)) == 0  # old posts are not re-published
         # The stored archive (with the old private key) is gone once done.
         assert row.archive_path is None and not list((pod.data_dir / "imports").iterdir())
@@ -128,7 +135,7 @@ def test_running_the_import_again_changes_nothing(pod, known):
 
     def counts(session):
         return tuple(session.scalar(sa.select(sa.func.count()).select_from(model)) for model in (
-            Aspect, TagFollowing, Contact, AspectMembership, Delivery, Person))
+            Aspect, TagFollowing, Contact, AspectMembership, Delivery, Person, Block))
 
     with pod.session_factory() as session:
         before = counts(session)
@@ -137,7 +144,7 @@ def test_running_the_import_again_changes_nothing(pod, known):
         # As if the job had been lost after the last step and everything ran again.
         row.state, row.archive_path = "running", "again.json"
         summary = json.loads(row.summary)
-        summary.update(next="identity", contacts_done=0)
+        summary.update(next="identity", contacts_done=0, blocks_done=0)
         row.summary = json.dumps(summary)
         (pod.data_dir / "imports" / "again.json").write_bytes(as_bytes(data))
         session.commit()
