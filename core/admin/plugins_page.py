@@ -20,6 +20,8 @@ from . import site
 from .models import PluginState, SiteSetting
 
 RESTART = "Restart the pod (web and workers) for this to take effect."
+# The form field naming each checkbox the settings form showed.
+CHECKBOXES = "checkboxes"
 
 
 class PluginPageError(ValueError):
@@ -192,9 +194,12 @@ def read_form(fields: list[SettingField], form: Mapping[str, str]) -> Submitted:
     it is kept so that checking it refuses it with the reason.
     """
     submitted = Submitted()
+    # An unticked checkbox sends nothing, so the form lists its checkboxes: a field missing
+    # from a form that didn't show it is left alone rather than switched off.
+    shown = set(form.getall(CHECKBOXES)) if hasattr(form, "getall") else set(form.get(CHECKBOXES, "").split())
     for item in fields:
         raw = form.get(item.name)
-        if raw is None and (item.kind != "bool" or not item.editable):
+        if raw is None and (item.kind != "bool" or not item.editable or item.name not in shown):
             continue
         text = ("true" if raw in ("true", "on") else "false") if item.kind == "bool" else raw
         if item.kind == "secret" and text == "":

@@ -176,6 +176,28 @@ def test_a_checkbox_stores_true_or_false(podmin, pod):
     assert stored(pod) == {"landing_page.show_statistics": "true"}
 
 
+def test_a_post_without_the_checkbox_list_leaves_checkboxes_alone(podmin, pod):
+    token = csrf(podmin, "/admin/plugins/landing_page")
+    done = podmin.post("/admin/plugins/landing_page", {"csrf_token": token, "landing_page.file": ""}, status=303)
+    assert "Nothing was changed." in done.follow().text
+    assert stored(pod) == {}
+    podmin.post("/admin/plugins/landing_page", {"csrf_token": token, "checkboxes": "landing_page.show_statistics"},
+                status=303)
+    assert stored(pod) == {"landing_page.show_statistics": "false"}
+
+
+def test_junk_on_the_plugin_pages_is_never_a_server_error(podmin, pod):
+    token = csrf(podmin, "/admin/plugins")
+    junk = {"csrf_token": token, "to": ["enable", "disable"], "terms.minimum_age": "x" * 20_000,
+            "landing_page.file": "\\'\"%_", "checkboxes": ["nothing", "landing_page.show_statistics", ""],
+            "terms.nosuch": "1", "q": "%"}
+    for name in ("zz", "999999", "terms", "landing_page", ".", "terms.minimum_age"):
+        for path in (f"/admin/plugins/{name}", f"/admin/plugins/{name}/switch"):
+            assert podmin.get(path, params={"q": "%"}, status="*").status_int < 500
+            assert podmin.post(path, junk, status="*").status_int < 500
+    assert "terms.minimum_age" not in stored(pod)
+
+
 def test_an_invalid_value_re_renders_the_form_with_its_error_and_stores_nothing(podmin, pod):
     form = settings_form(podmin.get("/admin/plugins/terms"))
     form["terms.jurisdiction"] = "Oregon"

@@ -379,6 +379,22 @@ def test_a_closed_account_shows_as_closed_with_no_actions(podmin, pod):
     assert row.locked_at is None and roles_of(pod, "gone") == set()
 
 
+def test_junk_on_the_user_pages_is_never_a_server_error(podmin, member, pod):
+    member("carol")
+    token = csrf(podmin, "/admin/users")
+    junk = {"csrf_token": token, "role": ["admin", "root"], "action": ["grant", "revoke"], "confirm": "x" * 5000,
+            "q": "%_\\'\"", "before": "zz"}
+    for name in ("zz", "999999", "carol", "CAROL", "podmin", ".", "%25", "carol%20"):
+        paths = [f"/admin/users/{name}"] + [f"/admin/users/{name}/{a}" for a in ("lock", "unlock", "close", "roles")]
+        for path in paths:
+            assert podmin.get(path, params={"q": "%", "before": "-5"}, status="*").status_int < 500
+            assert podmin.post(path, junk, status="*").status_int < 500
+    for params in ({"q": "%_\\'\""}, {"before": "99999999999999999999"}, {"q": "x", "before": ""}):
+        assert podmin.get("/admin/users", params=params).status_int == 200
+    row = user_row(pod, "carol")
+    assert row.closed_at is None
+
+
 # --- who may see these pages ------------------------------------------------------------------
 
 
