@@ -16,10 +16,12 @@ def includeme(config):
     config.add_route("receive_public", "/receive/public")
     config.add_route("receive_private", "/receive/users/{guid}")
     config.add_route("fetch", "/fetch/{type}/{guid}")
-    # The podmin's view of federation.
+    # The podmin's view of federation: pods, blocking them (and retry now), closing a remote
+    # account on this pod only.
     config.add_route("admin_pods", "/admin/pods")
     config.add_route("admin_pod_block", "/admin/pods/{pod_id}/{action}")
     config.add_route("admin_person_close", "/admin/people/{guid}/close")
+    # The pods page's old address, redirected; its retry form still answers there.
     config.add_route("admin_federation", "/admin/federation")
     config.add_route("admin_federation_retry", "/admin/federation/pods/{pod_id}/retry")
     config.scan(".views")
