@@ -14,6 +14,7 @@ from core.admin.models import Report
 from core.db import utcnow
 from core.federation.models import POD_DOWN, POD_UP, Pod
 from core.posts.models import Comment, Post
+from core.testing import csrf
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -203,3 +204,35 @@ def test_only_admins_see_the_dashboard(member, path):
     assert member("user").get(path, status=403).status_int == 403
     visitor = member(None).get(path, status=302)
     assert visitor.location == f"http://localhost/users/sign_in?next={path.replace('/', '%2F')}"
+
+
+def test_the_chart_costs_one_query_per_series_whatever_the_weeks_hold(pod):
+    import sqlalchemy as sa
+
+    from core.admin.dashboard import weekly_activity
+
+    seed_weeks(pod)
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    sa.event.listen(pod.engine, "before_cursor_execute", count)
+    try:
+        with pod.session_factory() as session:
+            weeks = weekly_activity(session)
+    finally:
+        sa.event.remove(pod.engine, "before_cursor_execute", count)
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(selects) == 2
+    # Each reads only the twelve weeks' range (a bounded, index-friendly scan), never row by row.
+    assert all(s.count(">=") >= 13 and "GROUP BY" not in s.upper() for s in selects)
+    assert sum(w.posts for w in weeks) == 6
+
+
+def test_junk_parameters_and_head_requests_on_the_dashboard(podmin):
+    assert podmin.get("/admin", params={"q": "%", "before": "zz", "weeks": "-1"}).status_int == 200
+    head = podmin.head("/admin/chart.svg")
+    assert head.status_int == 200 and head.content_type == "image/svg+xml"
+    token = csrf(podmin, "/admin/users")
+    assert podmin.post("/admin/chart.svg", {"csrf_token": token}, status="*").status_int in (404, 405)
