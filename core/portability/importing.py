@@ -350,6 +350,10 @@ def start_import(dbsession, pod, user: User, raw: bytes, enqueue=None) -> Import
     archive = read_archive(raw)
     if archive.old_diaspora_id == user.diaspora_id:
         raise ArchiveError(["the archive is this very account's"])
+    if dbsession.scalar(sa.select(Import.id).where(Import.old_diaspora_id == archive.old_diaspora_id,
+                                                   Import.state != FAILED).limit(1)) is not None:
+        raise ImportRefused(f"The archive of {archive.old_diaspora_id} was imported into another account of this "
+                            "pod already.")
     folder = imports_dir(pod)
     folder.mkdir(parents=True, exist_ok=True)
     name = f"{user.id}-{secrets.token_hex(8)}.json" + (".gz" if raw[:2] == b"\x1f\x8b" else "")

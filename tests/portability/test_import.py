@@ -282,6 +282,9 @@ def test_only_an_empty_account_takes_an_import(pod, known):
         start_import(session, pod, fresh, as_bytes(archive()))
         with pytest.raises(ImportRefused, match="already has an import"):
             start_import(session, pod, fresh, as_bytes(archive()))
+        other = new_user(session, pod, "other")
+        with pytest.raises(ImportRefused, match=f"The archive of {OLD} was imported into another account"):
+            start_import(session, pod, other, as_bytes(archive()))
 
 
 # --- the page ---------------------------------------------------------------------------------
