@@ -44,7 +44,8 @@ def landing_page(request):
     pod = request.registry.pod
     values = {
         "page_title": None,
-        "statistics": usage(request.dbsession) if pod.settings[f"{NAME}.show_statistics"] else None,
+        "statistics": (usage(request.dbsession) if pod.settings[f"{NAME}.show_statistics"]
+                       and not pod.settings["pod.hide_statistics"] else None),
         "custom_html": None,
     }
     path = custom_page(pod)

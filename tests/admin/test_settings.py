@@ -69,6 +69,7 @@ def test_a_disabled_plugin_is_said_to_be_off(make_app):
 def test_changes_show_on_the_next_request_and_in_nodeinfo(member, pod):
     admin = member("boss", "admin")
     visitor = member(None)
+    assert 'data-testid="stat-users">1<' in visitor.get("/").text
     before = visitor.get("/nodeinfo/2.1").json
     assert before["openRegistrations"] is True
     assert before["usage"]["users"]["total"] == 1
@@ -84,6 +85,7 @@ def test_changes_show_on_the_next_request_and_in_nodeinfo(member, pod):
                            "settings.registrations": "approval", "pod.hide_statistics": "true"}
     home = visitor.get("/")
     assert "Garden Pod" in home.text
+    assert "stat-users" not in home.text  # hidden statistics leave the front page too
     info = visitor.get("/nodeinfo/2.1").json
     assert info["metadata"]["nodeName"] == "Garden Pod"
     assert info["openRegistrations"] is False
