@@ -3,8 +3,8 @@ them for a week, then a sweep removes them.
 
 One export runs at a time per user. Files live under ``data_dir``/exports/<export id>/ as
 ``archive.json.gz`` (diaspora*'s JSON archive, gzipped) and ``photos.zip`` (the original files
-of every photo the user uploaded). The job is idempotent: run again on an unfinished export,
-it starts over and writes the same files.
+of every photo the user uploaded). The job is idempotent: it builds only a pending export,
+claimed by one worker; a periodic sweep sends lost ones again and fails those whose worker died.
 """
 from __future__ import annotations
 
@@ -189,12 +189,16 @@ class ExportService:
     def build(self, ctx, export_id: int) -> None:
         """Build export ``export_id`` step by step, committing progress as it goes (``ctx`` is
         the job's context; each commit ends the session's objects, so they are read again)."""
-        export = self.dbsession.get(Export, export_id)
-        if export is None or export.state in (DONE, FAILED):
+        # Claim it: only a pending export is built, by one worker. A finished or failed one is
+        # left alone, and one running already has its worker (the sweep fails it if that died).
+        claimed = self.dbsession.execute(
+            sa.update(Export).where(Export.id == export_id, Export.state == PENDING).values(state=RUNNING)
+            .execution_options(synchronize_session=False)).rowcount
+        if claimed != 1:
             return
-        folder = exports_dir(self.pod) / str(export.id)
+        folder = exports_dir(self.pod) / str(export_id)
         try:
-            export = self._step(ctx, export_id, 5, "Reading your profile, contacts and posts", state=RUNNING)
+            export = self._step(ctx, export_id, 5, "Reading your profile, contacts and posts")
             user = self.dbsession.get(User, export.user_id)
             if user.closed_at is not None:
                 raise ExportFailed("the account was closed")
@@ -254,11 +258,9 @@ class ExportService:
                                  pod=self.pod.name)
         queue_email(ctx, user.email, f"Your {self.pod.name} archive is ready", body)
 
-    def _step(self, ctx, export_id: int, progress: int, step: str, state: str | None = None) -> Export:
+    def _step(self, ctx, export_id: int, progress: int, step: str) -> Export:
         """Record how far the export is and commit, so its page shows it."""
         export = self.dbsession.get(Export, export_id)
-        if state is not None:
-            export.state = state
         export.progress, export.step = progress, step[:255]
         self.dbsession.flush()
         if ctx is not None:

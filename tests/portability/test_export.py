@@ -354,3 +354,17 @@ def test_an_account_closed_before_its_export_ran_gets_none(pod, simple):
     assert export.state == FAILED
     assert export.error.startswith("Building your archive failed: the account was closed. Nothing was kept")
     assert not export_dir(pod, export.id).exists()
+
+
+def test_the_job_leaves_a_running_export_to_its_worker(pod, simple):
+    ask(simple)
+    [export] = exports(pod)
+    with pod.session_factory() as s:
+        s.get(Export, export.id).state = RUNNING
+        s.commit()
+
+    pod.jobs.drain()
+
+    [export] = exports(pod)
+    assert (export.state, export.progress) == (RUNNING, 0)
+    assert not export_dir(pod, export.id).exists()
