@@ -115,6 +115,9 @@ def test_asking_builds_the_archive_and_the_photos_for_download(pod, alice):
 
     response = alice.get(f"/user/export/{export.id}/archive")
     assert response.content_type == "application/gzip"
+    # The file itself is gzip: no Content-Encoding, or browsers would unpack it on the way.
+    assert "Content-Encoding" not in response.headers
+    assert response.headers["Cache-Control"] == "private, no-store"
     assert response.headers["Content-Disposition"].startswith("attachment; filename=\"alice-")
     assert response.headers["Content-Disposition"].endswith("-archive.json.gz\"")
     archive = json.loads(gzip.decompress(response.body))
