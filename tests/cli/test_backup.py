@@ -132,11 +132,11 @@ def test_backup_then_restore_into_a_fresh_pod_gives_the_same_pod(busy_pod, seedp
     assert archives(restored) == before_archives
     assert files_of(uploads_dir(restored)) == before_photos
     app = restart(target)
-    assert sign_in(app, "alice", PASSWORD).status_int == 303
-    page = app.get(f"/posts/{guids[0]}")
+    page = app.get(f"/posts/{guids[0]}")  # as a visitor
     assert "Sunset at the lake" in page.text and "Lovely colours" in page.text
-    photo = page.html.select_one("img[src*='/uploads/images/']")
-    assert photo is not None
+    assert page.html.select_one("img[src*='/uploads/images/']") is not None
+    assert sign_in(app, "alice", PASSWORD).status_int == 303
+    assert "Tea or coffee?" in app.get(f"/posts/{guids[1]}").text
 
 
 def test_restore_refuses_a_pod_with_users_unless_forced(busy_pod, seedpod, sql, ini, tmp_path):
