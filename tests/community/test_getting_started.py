@@ -145,3 +145,19 @@ def test_done_needs_a_post_with_a_token_and_a_signed_in_user(pod, member, newbie
     assert visitor.get("/getting_started", status=302).location.endswith("/users/sign_in?next=%2Fgetting_started")
     visitor.post("/getting_started/done", status="*")
     assert user_row(pod, "newbie").getting_started is True
+
+
+def test_the_stream_links_to_the_steps_until_they_are_done(make_app):
+    from core.community import hooks
+    from core.testing import sign_up
+
+    app = make_app(extra_plugins={"core.community": hooks})
+    sign_up(app, "nina")
+
+    stream = app.get("/stream")
+    assert [link.get("href") for link in lxml.html.fromstring(stream.text).cssselect(
+        "[data-testid=getting-started-link] a")] == ["/getting_started"]
+
+    form_to(app.get("/getting_started"), "/getting_started/done").submit(status=303)
+
+    assert "getting-started-link" not in app.get("/stream").text
