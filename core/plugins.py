@@ -63,6 +63,9 @@ def new_manager() -> pluggy.PluginManager:
 
     # Federation plans deliveries from events like any plugin would.
     pm.register(federation_hooks, name="core.federation")
+    from .community import hooks as community_hooks
+
+    pm.register(community_hooks, name="core.community")  # the stream's link to the getting-started steps
     return pm
 
 

@@ -147,11 +147,9 @@ def test_done_needs_a_post_with_a_token_and_a_signed_in_user(pod, member, newbie
     assert user_row(pod, "newbie").getting_started is True
 
 
-def test_the_stream_links_to_the_steps_until_they_are_done(make_app):
-    from core.community import hooks
+def test_the_stream_links_to_the_steps_until_they_are_done(app):
     from core.testing import sign_up
 
-    app = make_app(extra_plugins={"core.community": hooks})
     sign_up(app, "nina")
 
     stream = app.get("/stream")
