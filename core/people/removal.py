@@ -1,6 +1,6 @@
 """Removing what a person left on this pod: their posts (with everything on them), photos,
-comments, likes, poll votes, participations, the mentions of them and the contacts local users
-have with them; their profile is blanked.
+comments, likes, poll votes (and the signed copies kept to relay them), participations, the
+mentions of them and the contacts local users have with them; their profile is blanked.
 
 Used when a remote account is closed (an ``account_deletion`` arrived, or an admin closed it
 locally) and when a local user closes their own account. The person row stays, so what they
@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from ..accounts.models import Person
 from ..aspects.models import AspectMembership, Contact
-from ..db import utcnow
+from ..db import Base, utcnow
 from ..notifications.models import Notification
-from ..posts.models import Comment, Like, Mention, Participation, Photo, PollAnswer, PollParticipation, Post
+from ..posts.models import Comment, Like, Mention, Participation, Photo, Poll, PollAnswer, PollParticipation, Post
 
 
 def remove_person_content(dbsession: Session, person: Person, pod=None) -> list[str]:
@@ -28,6 +28,7 @@ def remove_person_content(dbsession: Session, person: Person, pod=None) -> list[
     which needs ``pod``; returns their names.
     """
     files: list[str] = []
+    signed = _signed_relayables(dbsession, person)
     for post in dbsession.scalars(sa.select(Post).where(Post.author_id == person.id).order_by(Post.id)).unique().all():
         files.extend(_delete_post(dbsession, post))
     dbsession.flush()
@@ -49,6 +50,7 @@ def remove_person_content(dbsession: Session, person: Person, pod=None) -> list[
     dbsession.execute(sa.delete(AspectMembership).where(AspectMembership.contact_id.in_(theirs)))
     dbsession.execute(sa.delete(Contact).where(Contact.person_id == person.id))
     blank_profile(person)
+    _forget_signed(dbsession, signed)
     dbsession.flush()
     if files and pod is not None:
         sa.event.listen(dbsession, "after_commit", lambda session: _remove_files(pod, files), once=True)
@@ -68,6 +70,38 @@ def blank_profile(person: Person) -> None:
     profile.public_details = False
     profile.nsfw = False
     profile.updated_at = utcnow()
+
+
+# --- the signed copies of interactions kept for relaying ---------------------------------------
+
+# Entity type of each interaction in relayable_xml, the table federation keeps its signed XML in.
+RELAYABLE_TYPES = (("comment", Comment), ("like", Like), ("poll_participation", PollParticipation))
+_IN_BATCH = 500
+
+
+def _signed_relayables(dbsession: Session, person: Person) -> dict[str, list[str]]:
+    """The guids of the interactions that go with the person: theirs, and everyone's on their posts."""
+    their_posts = sa.select(Post.id).where(Post.author_id == person.id)
+    comments = sa.or_(Comment.author_id == person.id, Comment.post_id.in_(their_posts))
+    on_comments = sa.select(Comment.id).where(comments)
+    polls = sa.select(Poll.id).where(Poll.post_id.in_(their_posts))
+    wheres = {
+        "comment": comments,
+        "like": sa.or_(Like.author_id == person.id, Like.post_id.in_(their_posts), Like.comment_id.in_(on_comments)),
+        "poll_participation": sa.or_(PollParticipation.author_id == person.id, PollParticipation.poll_id.in_(polls)),
+    }
+    return {name: list(dbsession.scalars(sa.select(model.guid).where(wheres[name])))
+            for name, model in RELAYABLE_TYPES}
+
+
+def _forget_signed(dbsession: Session, guids: dict[str, list[str]]) -> None:
+    table = Base.metadata.tables.get("relayable_xml")
+    if table is None:
+        return
+    for entity_type, names in guids.items():
+        for start in range(0, len(names), _IN_BATCH):
+            dbsession.execute(table.delete().where(table.c.entity_type == entity_type,
+                                                   table.c.guid.in_(names[start:start + _IN_BATCH])))
 
 
 # --- one row at a time, keeping the counters of what others see right ----------------------

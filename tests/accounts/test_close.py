@@ -20,7 +20,8 @@ from core.conversations.services import ConversationService
 from core.db import Base
 from core.events.jobs import dispatch_event
 from core.events.services import undispatched
-from core.federation.models import DONE, Delivery
+from core.federation.models import DONE, Delivery, RelayableXml
+from core.federation.serialize import relayable_entity
 from core.portability.models import Export
 from core.posts.interactions import InteractionService
 from core.posts.models import Comment, Mention, PollAnswer, Post
@@ -79,6 +80,10 @@ def rows_referring(session, user_id: int, person_id: int) -> dict[str, list]:
     return found
 
 
+def signed_copies(session, guids) -> list[str]:
+    return list(session.scalars(sa.select(RelayableXml.guid).where(RelayableXml.guid.in_(guids))))
+
+
 @pytest.fixture
 def busy_carol(pod, member, receiving_pod):
     """carol with a bit of everything: posts with photos, a poll vote, comments, likes, a
@@ -113,7 +118,10 @@ def busy_carol(pod, member, receiving_pod):
         interactions.like_comment(bob, mine)
         interactions.vote(carol, theirs, theirs.poll.answers[0].id)
         interactions.reshare(carol, theirs)
-        interactions.comment(bob, own, "Nice photo")
+        on_own = interactions.comment(bob, own, "Nice photo")
+        # The signed copies federation keeps to relay them.
+        relayable_entity(s, mine)
+        relayable_entity(s, on_own)
         interactions.like_post(bob, own)
         interactions.report(carol, "Post", theirs.id, "Testing the report queue")
         conversations = ConversationService(s, pod)
@@ -129,7 +137,8 @@ def busy_carol(pod, member, receiving_pod):
         files = [name for photo in (*own.photos, loose) for name in file_names(photo)]
         info = {"user_id": carol.id, "person_id": carol.person.id, "guid": carol.person.guid,
                 "theirs": theirs.id, "talk": talk.id, "files": files, "near": near, "far": far,
-                "sam_pod": sam.pod_id, "rita_pod": rita.pod_id, "bob_person": bob.person.id}
+                "sam_pod": sam.pod_id, "rita_pod": rita.pod_id, "bob_person": bob.person.id,
+                "signed": [mine.guid, on_own.guid]}
         s.commit()
     with pod.session_factory() as s:
         for waiting in undispatched(s):  # made without enqueue: federation plans them now
@@ -145,6 +154,7 @@ def busy_carol(pod, member, receiving_pod):
                      "api_tokens.user_id", "reports.user_id", "exports.user_id",
                      "deliveries.sender_person_id"):
             assert name in found, name
+        assert len(signed_copies(s, info["signed"])) == 2
     assert all((uploads_dir(pod) / name).exists() for name in info["files"])
     info["browser"] = carol_browser
     return info
@@ -193,6 +203,7 @@ def test_closing_leaves_no_row_with_the_users_content(pod, busy_carol, new_brows
         assert s.scalar(sa.select(sa.func.count()).select_from(Comment).where(Comment.post_id == theirs.id)) == 1
         assert not s.scalars(sa.select(Mention).where(Mention.person_id == carol["person_id"])).all()
         assert unfinished(s) == []
+        assert signed_copies(s, carol["signed"]) == []
 
     assert not [name for name in carol["files"] if (uploads_dir(pod) / name).exists()]
     assert not (Path(pod.data_dir) / "exports" / "carol.json").exists()
