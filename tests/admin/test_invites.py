@@ -87,7 +87,7 @@ def test_an_invite_opens_a_closed_pod_once(member, pod):
     page = visitor.get(link.replace("http://pod.test", ""))
     assert "You were invited" in page.text
     response = use(visitor, link)
-    assert response.status_int == 303 and response.location.endswith("/stream")
+    assert response.status_int == 303 and response.location.endswith("/getting_started")
     assert "Sign out (newbie)" in response.follow().text
     [invite] = invites(pod)
     assert invite.used_at is not None
@@ -119,7 +119,7 @@ def test_an_invite_skips_approval(make_app):
     page = app.get(link.replace("http://pod.test", ""))
     assert "Why would you like to join?" not in page.text
     response = use(app, link)
-    assert response.status_int == 303 and response.location.endswith("/stream")
+    assert response.status_int == 303 and response.location.endswith("/getting_started")
     assert "newbie" in user_names(app.pod)
     with app.pod.session_factory() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(SignUpRequest)) == 0
