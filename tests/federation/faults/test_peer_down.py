@@ -41,9 +41,9 @@ def test_a_peer_down_for_an_hour_gets_every_delivery_in_order_once(start_pod, fa
                                              h=fake_peer.host)
     assert failures >= 2 and last_error, (failures, last_error)
 
-    # The podmin sees it on the federation page: the peer down with its error, the posts waiting.
+    # The podmin sees it on the pods page: the peer down with its error, the posts waiting.
     a.seedpod("roles", "add", "admin", "alice")
-    page = alice.get("/admin/federation")
+    page = alice.get("/admin/pods")
     row = " ".join(page.html.select_one(f'[data-testid="pod-{pod_id}"]').text.split())
     assert fake_peer.host in row and "down" in row, row
     waiting = " ".join(page.html.select_one('[data-testid="pending-deliveries"]').text.split())
