@@ -95,7 +95,8 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(255), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     private_key_pem: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Indexed for the admin dashboard's weekly sign-ups.
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     locked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     last_sign_in_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # A closed account keeps only this row (username, keys, no content) so that nobody can

@@ -118,11 +118,13 @@ def upgrade() -> None:
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('closed_at', core.db.UTCDateTime(), nullable=True))
         batch_op.add_column(sa.Column('getting_started', sa.Boolean(), server_default=sa.false(), nullable=False))
+        batch_op.create_index(batch_op.f('ix_users_created_at'), ['created_at'], unique=False)
 
 
 
 def downgrade() -> None:
     with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_users_created_at'))
         batch_op.drop_column('getting_started')
         batch_op.drop_column('closed_at')
 
