@@ -238,3 +238,28 @@ def test_the_password_is_passed_in_the_environment():
     assert args == ["--host", "db.example", "--port", "5433", "--username", "pod", "--dbname", "seedpod"]
     assert "s3cret" not in " ".join(args)
     assert env["PGPASSWORD"] == "s3cret"
+
+
+def test_restoring_an_older_backup_says_to_upgrade(seedpod, run_in, fresh, tmp_path):
+    assert seedpod("db", "downgrade", "core@-1").exit_code == 0
+    assert seedpod("backup", str(tmp_path / "old")).exit_code == 0
+    target = fresh()
+
+    ran = run_in(target, "restore", str(tmp_path / "old"))
+    assert ran.exit_code == 0, ran.output
+    assert "run `seedpod db upgrade`" in ran.stdout
+    assert run_in(target, "db", "upgrade").exit_code == 0
+    assert "database is up to date" not in run_in(target, "db", "current").stdout
+    assert "pending" not in run_in(target, "db", "current").stdout
+
+
+def test_restore_refuses_a_backup_of_another_database_kind(busy_pod, seedpod, tmp_path):
+    assert seedpod("backup", str(tmp_path / "backup")).exit_code == 0
+    manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text())
+    other = "postgresql" if manifest["database"]["kind"] == "sqlite" else "sqlite"
+    manifest["database"]["kind"] = other
+    (tmp_path / "backup" / "manifest.json").write_text(json.dumps(manifest))
+
+    ran = seedpod("restore", "--force", str(tmp_path / "backup"))
+    assert ran.exit_code == 1
+    assert f"this backup holds a {other} database" in ran.output
