@@ -227,6 +227,8 @@ def test_only_admins_block_and_see_the_pods_page(pod, member, peer):
     visitor = member(None)
     answer = visitor.get("/admin/pods", status="*")
     assert answer.status_int in (302, 303) and "/users/sign_in?next=" in answer.location
+    answer = visitor.post(f"/admin/pods/{target}/block", status="*")
+    assert answer.status_int in (302, 303) and "/users/sign_in" in answer.location
     assert pod_state(pod, target).blocked_at is None
 
 
