@@ -115,3 +115,19 @@ def test_a_move_to_a_local_account_is_rejected(inbox, local, zoe):
     assert (item.state, item.reason) == (REJECTED, "account_migration to a local account")
     with inbox.pod.session_factory() as session:
         assert session.get(Person, zoe.person_id).closed_at is None
+
+
+def test_our_users_who_shared_with_a_moved_remote_account_tell_its_new_identity(inbox, local, zoe, yann):
+    """As diaspora* does after a move: each user sharing with the old identity sends a contact to the new one."""
+    _, alice = local("alice")
+    put_in_aspect(inbox.pod, alice.user_id, zoe.person_id, "Work", sharing=False)
+    signature = sign(yann.private_key_pem, account_migration_signed_string(zoe.diaspora_id, yann.diaspora_id))
+    item = inbox.public(migration(zoe.diaspora_id, yann.diaspora_id, signature, author=zoe.diaspora_id), zoe)
+    assert item.state == DONE, item.reason
+    with inbox.pod.session_factory() as session:
+        row = session.scalar(sa.select(Contact).where(Contact.user_id == alice.user_id))
+        assert (row.person_id, row.receiving, [m.aspect.name for m in row.memberships]) == (
+            yann.person_id, True, ["Work"])
+        changed = [e.payload for e in session.scalars(sa.select(Event).where(Event.name == "contact_changed"))]
+        assert changed == [{"user_id": alice.user_id, "person_id": yann.person_id, "sharing": True,
+                            "blocking": False}]
