@@ -105,6 +105,8 @@ def process(ctx, item_id: int) -> None:
         _open_and_apply(ctx, item, learned)
     except Ignored as exc:
         _after_abort(ctx, item_id, learned, _ignore, str(exc))
+    except Unwanted as exc:
+        _after_abort(ctx, item_id, learned, _refuse, str(exc))
     except ProtocolError as exc:
         _after_abort(ctx, item_id, learned, _reject, str(exc))
     except Retry as exc:
@@ -150,6 +152,13 @@ def _reject(item: InboxItem, reason: str) -> None:
                 item.entity_guid or "?", item.sender or "?", reason)
 
 
+def _refuse(item: InboxItem, reason: str) -> None:
+    """Rejected for who sent it (a blocked pod, a locally closed account): not even the raw
+    payload is kept, only who sent it and why it was refused."""
+    _reject(item, reason)
+    item.body = b""
+
+
 def _retry_later(item: InboxItem, reason: str) -> None:
     item.attempts = (item.attempts or 0) + 1
     if item.attempts >= MAX_ATTEMPTS:
@@ -186,11 +195,15 @@ def _open_and_apply(ctx, item: InboxItem, learned: Learned) -> None:
     receive_entity(ctx, entity, envelope.sender, item.route, recipient, sender_person=sender)
 
 
+class Unwanted(AuthorizationError):
+    """The sender (or the author of what they relay) is on a blocked pod or closed here."""
+
+
 def _refuse_unwanted(dbsession: Session, diaspora_id: str | None, person: Person | None = None) -> None:
     """Refuse what comes from a blocked pod or an account an admin closed here."""
     reason = refusal(dbsession, diaspora_id, person)
     if reason:
-        raise AuthorizationError(reason)
+        raise Unwanted(reason)
 
 
 class Ignored(Exception):

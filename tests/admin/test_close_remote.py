@@ -121,7 +121,7 @@ def test_nothing_more_from_a_locally_closed_account_is_accepted(world, inbox, po
     reason = f"the account {zoe.diaspora_id} is closed on this pod"
 
     item = inbox.public(status_message(zoe, "a2" * 16), zoe)
-    assert (item.state, item.reason) == (REJECTED, reason)
+    assert (item.state, item.reason, item.body) == (REJECTED, reason, b"")
     item = inbox.public(element("profile", author=zoe.diaspora_id, first_name="Zoe", last_name="Again",
                                 searchable=True), zoe)
     assert (item.state, item.reason) == (REJECTED, reason)

@@ -163,6 +163,7 @@ def test_everything_a_blocked_pod_sends_is_refused_and_nothing_kept(inbox, local
 
     item = inbox.public(status_message(zoe, "b" * 32), zoe)
     assert (item.state, item.reason, item.sender) == (REJECTED, reason, zoe.diaspora_id)
+    assert item.body == b""  # not even the raw payload is kept
     item = inbox.private(element("status_message", author=zoe.diaspora_id, guid="c" * 32,
                                  created_at="2026-11-01T10:00:00Z", public=False, text="psst"), zoe, alice)
     assert (item.state, item.reason) == (REJECTED, reason)
