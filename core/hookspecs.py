@@ -375,3 +375,22 @@ def on_account_closed(event, pod):
     after a failure, or a crash, the event is dispatched again. Raising makes the dispatch
     fail and be retried later; the return value is ignored.
     """
+
+
+@hookspec
+def on_account_migrated(event, pod):
+    """An identity moved to another one (diaspora*'s ``account_migration``): a local user
+    imported the archive of their old account and the move was sent, or a move was received
+    and applied here (contacts now point at the new identity, the old one is closed; an old
+    account of this pod is also locked).
+
+    ``event.payload`` is ``{"person_id": int, "old_diaspora_id": str}``: ``person_id`` is the
+    new identity's person on this pod (local when the archive was imported here, remote when
+    the move was received).
+
+    Runs in a job after the change committed, never in the request. ``event`` is a
+    :class:`core.events.EventData` (``id``, ``name``, ``payload``, ``created_at``), never an
+    ORM object: load what you need by id and expect it may be gone by now. Be idempotent:
+    after a failure, or a crash, the event is dispatched again. Raising makes the dispatch
+    fail and be retried later; the return value is ignored.
+    """

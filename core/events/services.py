@@ -39,6 +39,7 @@ EVENTS: dict[str, tuple[str, ...]] = {
     "conversation_started": ("conversation_id",),
     "message_sent": ("message_id",),
     "account_closed": ("person_id", "diaspora_id"),
+    "account_migrated": ("person_id", "old_diaspora_id"),
 }
 EVENT_NAMES: list[str] = list(EVENTS)
 

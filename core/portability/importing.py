@@ -438,6 +438,10 @@ def run_step(dbsession, pod, import_id: int, enqueue=None) -> bool:
             contact_ids = [c.get("account_id") for c in archive.contacts]
             summary["migration_pods"] = send_migration(dbsession, pod, user, archive.old_diaspora_id,
                                                        archive.private_key_pem, contact_ids, enqueue)
+            if not summary.get("migration_recorded"):
+                record(dbsession, "account_migrated", {"person_id": user.person.id,
+                                                       "old_diaspora_id": archive.old_diaspora_id}, enqueue)
+                summary["migration_recorded"] = True
             step = "done"
     except ArchiveError as exc:
         row.state, row.error, row.finished_at = FAILED, exc.message, utcnow()

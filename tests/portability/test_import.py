@@ -139,7 +139,8 @@ def test_running_the_import_again_changes_nothing(pod, known):
 
     with pod.session_factory() as session:
         before = counts(session)
-        events = session.scalar(sa.select(sa.func.count()).select_from(Event).where(Event.name == "contact_changed"))
+        events = session.scalar(sa.select(sa.func.count()).select_from(Event).where(
+            Event.name.in_(["contact_changed", "account_migrated"])))
         row = session.get(Import, import_id)
         # As if the job had been lost after the last step and everything ran again.
         row.state, row.archive_path = "running", "again.json"
@@ -153,13 +154,29 @@ def test_running_the_import_again_changes_nothing(pod, known):
         assert session.get(Import, import_id).state == DONE
         assert counts(session) == before
         assert session.scalar(sa.select(sa.func.count()).select_from(Event).where(
-            Event.name == "contact_changed")) == events
+            Event.name.in_(["contact_changed", "account_migrated"]))) == events
 
 
 def _unit(pod):
     from core.cli.context import unit_of_work
 
     return unit_of_work(pod)
+
+
+def test_hook_on_account_migrated(make_pod):
+    """Plugins learn that a local user took over an old identity, once the move is sent."""
+    from tests.events.helpers import Recorder
+
+    recorder = Recorder()
+    pod = make_pod(extra_plugins={"example": recorder})
+    with pod.session_factory() as session:
+        remote_person(session, OLD, key=0)
+        remote_person(session, BOB, key=1)
+        session.commit()
+    import_now(pod, archive(contacts=[contact(BOB, ["Family"])]))
+    with pod.session_factory() as session:
+        person_id = session.scalar(sa.select(User).where(User.username == "alice2")).person.id
+    assert recorder.payloads("account_migrated") == [{"person_id": person_id, "old_diaspora_id": OLD}]
 
 
 def test_a_diaspora_style_archive_without_optional_parts_imports(pod, known):

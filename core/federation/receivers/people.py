@@ -144,6 +144,8 @@ def account_migration(receipt, entity) -> Person:
     old.closed_at = utcnow()
     receipt.dbsession.flush()
     _tell_new_identity(receipt, new, moved)
+    record(receipt.dbsession, "account_migrated", {"person_id": new.id, "old_diaspora_id": old.diaspora_id},
+           receipt.enqueue)
     return new
 
 

@@ -56,6 +56,8 @@ def test_a_local_account_moved_elsewhere_is_locked_and_its_contacts_follow(inbox
         # Bob's pod tells the new identity that Bob shares with it.
         changed = [e.payload for e in session.scalars(sa.select(Event).where(Event.name == "contact_changed"))]
         assert changed == [{"user_id": bob.user_id, "person_id": zoe.person_id, "sharing": True, "blocking": False}]
+        moved = [e.payload for e in session.scalars(sa.select(Event).where(Event.name == "account_migrated"))]
+        assert moved == [{"person_id": zoe.person_id, "old_diaspora_id": alice.diaspora_id}]
     assert "Sign out (alice)" not in alice_browser.get("/stream", status="*").text
     refused = sign_in(new_browser(), "alice", "correct horse battery")
     assert refused.status_int != 303 and "locked" in refused.text
@@ -63,6 +65,7 @@ def test_a_local_account_moved_elsewhere_is_locked_and_its_contacts_follow(inbox
     again = inbox.public(migration(alice.diaspora_id, zoe.diaspora_id, signature), zoe)
     assert again.state in (DONE, REJECTED)
     assert inbox.count(Event, Event.name == "contact_changed") == 1
+    assert inbox.count(Event, Event.name == "account_migrated") == 1
 
 
 def test_a_move_of_a_local_account_signed_with_another_key_is_rejected(inbox, local, zoe, yann):
@@ -80,6 +83,7 @@ def test_a_move_of_a_local_account_signed_with_another_key_is_rejected(inbox, lo
         assert session.get(User, alice.user_id).locked_at is None
         assert session.get(Person, alice.id).closed_at is None
         assert session.scalar(sa.select(Contact.person_id).where(Contact.user_id == bob.user_id)) == alice.id
+        assert session.scalar(sa.select(sa.func.count()).select_from(Event)) == 0
 
 
 def test_a_signature_over_other_identities_is_rejected(inbox, local, zoe, yann):
