@@ -15,6 +15,7 @@ import dramatiq
 import transaction
 from dramatiq.brokers.stub import StubBroker
 
+from .admin.site import refresh as refresh_site_settings
 from .db import tm_session
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,8 @@ class JobRegistry:
             manager = transaction.TransactionManager(explicit=True)
             with manager:
                 session = tm_session(pod.session_factory, manager)
+                # Settings an admin changed from /admin (the pod's name, say) reach workers too.
+                refresh_site_settings(pod, session)
                 fn(JobContext(pod, session, manager), *args)
 
         run.__name__ = fn.__name__

@@ -172,3 +172,29 @@ def test_the_next_request_rereads_once_a_save_is_committed_or_not(pod, dbsession
     assert pod.site_checked_at == 0.0
     site.refresh(pod, dbsession)
     assert pod.name == "Kept"
+
+
+def test_jobs_see_what_an_admin_changed_in_another_process(make_pod):
+    from core.hookspecs import hookimpl
+    from core.jobs import job
+
+    seen = []
+
+    @job()
+    def remember_the_name(ctx):
+        seen.append(ctx.pod.settings["pod.name"])
+
+    class JobsOnly:
+        @hookimpl
+        def register_jobs(self, pod):
+            return [remember_the_name]
+
+    worker_pod = make_pod(extra_plugins={"names": JobsOnly()})
+    # An admin saves the name from a web process: only the row reaches the worker's process.
+    with worker_pod.session_factory() as session:
+        session.add(SiteSetting(name="pod.name", value="Garden"))
+        session.commit()
+    worker_pod.site_checked_at = 0.0
+    worker_pod.jobs.send(remember_the_name)
+    worker_pod.jobs.drain()
+    assert seen == ["Garden"]
