@@ -384,3 +384,18 @@ def test_an_account_with_content_is_told_it_cannot_import(member, pod, known):
     assert "has posts already" in refused.text
     with pod.session_factory() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(Import)) == 0
+
+
+def test_an_old_pod_that_does_not_answer_is_noted_and_the_import_goes_on(member, pod):
+    gone = f"alice@127.0.0.1:{free_port()}"  # the old pod is down: its key can't be compared
+    browser = member("alice2")
+    assert upload(browser, as_bytes(archive(old_id=gone))).status_int == 303
+    pod.jobs.drain()
+    with pod.session_factory() as session:
+        row = session.scalar(sa.select(Import))
+        assert row.state == DONE
+        assert importing.describe(row)["identity_note"].startswith(f"{gone} could not be looked up")
+        assert session.scalar(sa.select(sa.func.count()).select_from(Delivery)) == 0  # no pod known to tell
+    page = browser.get("/user/import")
+    assert "could not be looked up" in page.html.select_one('[data-testid="import-note"]').text
+    assert "Pods told about the move: 0" in page.html.select_one('[data-testid="import-summary"]').text
