@@ -263,6 +263,7 @@ def test_a_key_that_is_not_the_old_identitys_fails_the_import_and_changes_nothin
         row = session.get(Import, import_id)
         assert row.state == FAILED
         assert row.error == f"This archive can't be imported: the private key in the archive is not the key of {OLD}."
+        assert (pod.data_dir / "imports" / row.archive_path).is_file()  # kept, to be looked into
         user = session.scalar(sa.select(User).where(User.username == "alice2"))
         assert user.person.profile.first_name == ""
         assert session.scalar(sa.select(sa.func.count()).select_from(Contact)) == 0
