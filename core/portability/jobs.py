@@ -28,10 +28,8 @@ PERIODIC = [Periodic(sweep_exports, every=3600)]
 
 # --- import ------------------------------------------------------------------------------------
 
-from ..jobs import job as _import_job  # noqa: E402
 
-
-@_import_job(queue="default", max_retries=3)
+@job(max_retries=3)
 def apply_import(ctx, import_id):
     """One step of an import (core.portability.importing); sends itself again for the next."""
     from .importing import run_step
