@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import sqlalchemy as sa
 from pyramid.interfaces import IRoutesMapper
 
 from core.accounts.keys import new_guid
 from core.accounts.models import Person
+from core.accounts.services import AccountService
 from core.posts.models import Post
 from core.testing import csrf
 
@@ -47,8 +49,14 @@ def add_post(pod, username: str, public: bool) -> str:
         return post.guid
 
 
-def test_junk_on_every_route_is_never_a_server_error(pod, people):
+@pytest.mark.parametrize("role", [None, "admin"])
+def test_junk_on_every_route_is_never_a_server_error(pod, people, role):
+    """As a plain user most admin routes stop at 403; as an admin the junk reaches their views."""
     alice, carol = people("alice", "carol")
+    if role:
+        with pod.session_factory() as session:
+            AccountService(session, pod).add_role(role, "alice")
+            session.commit()
     # Someone else's limited post, and the user's own public post (for junk on a real target).
     guids = (add_post(pod, "carol", public=False), add_post(pod, "alice", public=True))
     mapper = alice.app.registry.getUtility(IRoutesMapper)
@@ -71,3 +79,4 @@ def test_junk_on_every_route_is_never_a_server_error(pod, people):
                     failures.append(f"{method} {path} ({route.name}): {response.status}")
     assert not failures, "\n".join(failures)
     assert alice.get("/stream").status_int == 200  # still signed in: the routes ran as a user
+    assert alice.get("/admin", status="*").status_int == (200 if role else 403)
