@@ -306,26 +306,33 @@ def sign_in(app, login: str, password: str, status="*"):
 PASSWORD = "correct horse battery"
 
 
+def sign_in_as_new_member(pod, browser, username: str, *roles: str):
+    """Make a local user holding ``roles`` and sign ``browser`` in as them."""
+    from .accounts.services import AccountService
+
+    browser.username = username
+    with pod.session_factory() as session:
+        service = AccountService(session, pod)
+        service.sign_up(username, f"{username}@example.org", PASSWORD, allow_reserved=True)
+        session.flush()
+        for role in roles:
+            service.add_role(role, username)
+        session.commit()
+    assert sign_in(browser, username, PASSWORD).status_int == 303
+    return browser
+
+
 @pytest.fixture
 def member(pod, new_browser):
     """``member("alice", "admin", "moderator")``: a new local user holding those roles, and a
     browser signed in as them (``browser.username`` says who). ``member(None)`` is a visitor."""
-    from .accounts.services import AccountService
 
     def make(username: str | None, *roles: str):
-        browser = new_browser()
-        browser.username = username
         if username is None:
+            browser = new_browser()
+            browser.username = None
             return browser
-        with pod.session_factory() as session:
-            service = AccountService(session, pod)
-            service.sign_up(username, f"{username}@example.org", PASSWORD, allow_reserved=True)
-            session.flush()
-            for role in roles:
-                service.add_role(role, username)
-            session.commit()
-        assert sign_in(browser, username, PASSWORD).status_int == 303
-        return browser
+        return sign_in_as_new_member(pod, new_browser(), username, *roles)
 
     return make
 

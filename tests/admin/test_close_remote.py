@@ -11,7 +11,7 @@ from core.federation.discovery import find_or_fetch_person
 from core.federation.models import DONE, REJECTED
 from core.posts.models import Comment, Like, Photo, Post
 from tests.federation.fake_peer import FakePeer, make_federation_package_importable
-from tests.federation.inbox.conftest import Inbox, compose, element, relayable, store_remote
+from tests.federation.inbox.conftest import Inbox, public_post, compose, element, relayable, store_remote
 
 make_federation_package_importable()
 
@@ -31,11 +31,6 @@ def inbox(app, pod) -> Inbox:
     return Inbox(app, pod)
 
 
-def status_message(author, guid: str, text: str = "Hello from afar") -> str:
-    return element("status_message", author=author.diaspora_id, guid=guid, created_at="2026-11-01T10:00:00Z",
-                   public=True, text=text)
-
-
 def content_of(inbox, person_id: int) -> dict:
     return {"posts": inbox.count(Post, Post.author_id == person_id),
             "comments": inbox.count(Comment, Comment.author_id == person_id),
@@ -52,7 +47,7 @@ def world(pod, member, inbox, peer):
     alice_post = compose(alice, "Alice's post")
     zoe = store_remote(pod, peer.person, peer.host)
     yann = store_remote(pod, peer.add_person("yann"), peer.host)
-    assert inbox.public(status_message(zoe, ZOE_POST), zoe).state == DONE
+    assert inbox.public(public_post(zoe, ZOE_POST), zoe).state == DONE
     for xml in (relayable("comment", zoe.private_key_pem, author=zoe.diaspora_id, guid=ALICE_POST_COMMENT,
                           parent_guid=alice_post, text="Nice one"),
                 relayable("like", zoe.private_key_pem, author=zoe.diaspora_id, guid="l1" * 16,
@@ -114,13 +109,13 @@ def test_nothing_more_from_a_locally_closed_account_is_accepted(world, inbox, po
     from core.federation.moderation import close_remote_person
 
     _admin, _alice, alice_post, zoe, yann = world
-    assert inbox.public(status_message(yann, "b2" * 16), yann).state == DONE
+    assert inbox.public(public_post(yann, "b2" * 16), yann).state == DONE
     with pod.session_factory() as session:
         close_remote_person(session, zoe.person_id)
         session.commit()
     reason = f"the account {zoe.diaspora_id} is closed on this pod"
 
-    item = inbox.public(status_message(zoe, "a2" * 16), zoe)
+    item = inbox.public(public_post(zoe, "a2" * 16), zoe)
     assert (item.state, item.reason, item.body) == (REJECTED, reason, b"")
     item = inbox.public(element("profile", author=zoe.diaspora_id, first_name="Zoe", last_name="Again",
                                 searchable=True), zoe)
@@ -137,7 +132,7 @@ def test_nothing_more_from_a_locally_closed_account_is_accepted(world, inbox, po
         session.commit()
         assert person.closed_locally and person.profile.first_name == ""
     assert [r for r in peer.requests if r.startswith("GET")] == []  # no WebFinger, no hCard
-    assert inbox.public(status_message(yann, "b3" * 16), yann).state == DONE  # others of the pod still talk
+    assert inbox.public(public_post(yann, "b3" * 16), yann).state == DONE  # others of the pod still talk
 
 
 def test_bad_input_closes_nothing(world, inbox, pod):

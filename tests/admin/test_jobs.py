@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from core.admin.models import PluginState
 from core.hookspecs import hookimpl
 from core.jobs import job
-from core.testing import PASSWORD, app_for, browse, sign_in
+from core.testing import app_for, browse, sign_in_as_new_member
 
 # The names a chore refuses to do: the test decides when it may succeed.
 REFUSED: set[str] = set()
@@ -46,20 +46,8 @@ def done(pod) -> set[str]:
 
 
 def browser_as(pod, username: str | None, *roles: str):
-    from core.accounts.services import AccountService
-
     browser = browse(app_for(pod), pod)
-    if username is None:
-        return browser
-    with pod.session_factory() as session:
-        service = AccountService(session, pod)
-        service.sign_up(username, f"{username}@example.org", PASSWORD, allow_reserved=True)
-        session.flush()
-        for role in roles:
-            service.add_role(role, username)
-        session.commit()
-    assert sign_in(browser, username, PASSWORD).status_int == 303
-    return browser
+    return browser if username is None else sign_in_as_new_member(pod, browser, username, *roles)
 
 
 def drain(pod) -> None:

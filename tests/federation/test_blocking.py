@@ -20,7 +20,7 @@ from core.posts.models import Comment, Post
 from .delivery.conftest import pod_row, run_job
 from .fake_peer import FakePeer
 from .inbox import conftest as inbox_conftest
-from .inbox.conftest import Inbox, Remote, element, relayable, store_remote
+from .inbox.conftest import Inbox, public_post, Remote, element, relayable, store_remote
 
 PAST = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
 
@@ -44,11 +44,6 @@ def other_peer():
 @pytest.fixture
 def inbox(app, pod) -> Inbox:
     return Inbox(app, pod)
-
-
-def status_message(author, guid: str, text: str = "Hello from afar") -> str:
-    return element("status_message", author=author.diaspora_id, guid=guid, created_at="2026-11-01T10:00:00Z",
-                   public=True, text=text)
 
 
 def person_id(pod, username: str) -> int:
@@ -161,7 +156,7 @@ def test_everything_a_blocked_pod_sends_is_refused_and_nothing_kept(inbox, local
     block(pod, peer.host)
     reason = f"the pod {peer.host} is blocked on this pod"
 
-    item = inbox.public(status_message(zoe, "b" * 32), zoe)
+    item = inbox.public(public_post(zoe, "b" * 32), zoe)
     assert (item.state, item.reason, item.sender) == (REJECTED, reason, zoe.diaspora_id)
     assert item.body == b""  # not even the raw payload is kept
     item = inbox.private(element("status_message", author=zoe.diaspora_id, guid="c" * 32,
@@ -170,7 +165,7 @@ def test_everything_a_blocked_pod_sends_is_refused_and_nothing_kept(inbox, local
     # Someone of that pod we never met: refused without looking them up.
     newbie = peer.add_person("newbie")
     stranger = Remote(newbie.handle, newbie.guid, newbie.private_key_pem, newbie.public_key_pem, 0)
-    item = inbox.public(status_message(stranger, "d" * 32), stranger)
+    item = inbox.public(public_post(stranger, "d" * 32), stranger)
     assert (item.state, item.reason) == (REJECTED, reason)
     assert inbox.count(Post) == 0
     assert inbox.count(Person, Person.diaspora_id == newbie.handle) == 0
@@ -181,7 +176,7 @@ def test_everything_a_blocked_pod_sends_is_refused_and_nothing_kept(inbox, local
 
         unblock_pod(session, pod_row(session, peer.host).id, lambda *args: None)
         session.commit()
-    item = inbox.public(status_message(zoe, "e" * 32), zoe)
+    item = inbox.public(public_post(zoe, "e" * 32), zoe)
     assert (item.state, item.reason) == (DONE, None)
     assert inbox.count(Post) == 1
 
@@ -191,7 +186,7 @@ def test_a_comment_from_a_blocked_pod_relayed_by_another_pod_is_refused(inbox, l
     zoe = store_remote(pod, peer.person, peer.host)
     xena = store_remote(pod, other_peer.person, other_peer.host)
     post_guid = "f" * 32
-    assert inbox.public(status_message(xena, post_guid), xena).state == DONE
+    assert inbox.public(public_post(xena, post_guid), xena).state == DONE
     block(pod, peer.host)
     comment = relayable("comment", zoe.private_key_pem, author=zoe.diaspora_id, guid="9" * 32,
                         parent_guid=post_guid, text="from a blocked pod")

@@ -170,6 +170,12 @@ def xena(pod, other_peer) -> Remote:
     return store_remote(pod, other_peer.person, other_peer.host)
 
 
+def public_post(author, guid: str, text: str = "Hello from afar") -> str:
+    """A public status_message by a remote ``author``, as their pod would send it."""
+    return element("status_message", author=author.diaspora_id, guid=guid, created_at="2026-11-01T10:00:00Z",
+                   public=True, text=text)
+
+
 def compose(browser, text: str, visibility: str = "public", **fields) -> str:
     """Post through the composer; returns the new post's guid."""
     from core.posts.models import Post
