@@ -85,7 +85,10 @@ def test_an_account_moves_to_another_pod_with_its_contacts(two_pods, tmp_path):
         return a.sql("SELECT people.diaspora_id, contacts.sharing, contacts.receiving FROM contacts "
                      "JOIN people ON people.id = contacts.person_id JOIN users ON users.id = contacts.user_id "
                      "WHERE users.username = 'bob'")
-    wait_until(lambda: bobs_contacts() == [(new_id, True, True)], 60,
+    # alice2's contact for Bob and the move reach pod A together; when pod A applies them side by
+    # side, the one that loses the race (a unique contact per user and person) is tried again by
+    # the inbox a minute later: hence the long wait.
+    wait_until(lambda: bobs_contacts() == [(new_id, True, True)], 180,
                what=f"bob's contact on pod A to point at {new_id}")
     assert a.sql("SELECT aspects.name FROM aspect_memberships m JOIN aspects ON aspects.id = m.aspect_id "
                  "JOIN contacts ON contacts.id = m.contact_id JOIN users ON users.id = contacts.user_id "
@@ -102,5 +105,5 @@ def test_an_account_moves_to_another_pod_with_its_contacts(two_pods, tmp_path):
     assert rows and all("Alice Gardener" in row and new_id in row for row in rows), rows
     assert alice.diaspora_id not in text_of(bob, "/contacts")
     wait_until(lambda: b.sql("SELECT contacts.sharing FROM contacts JOIN people ON people.id = contacts.person_id "
-                             "WHERE people.diaspora_id = :d", d=bob.diaspora_id) == [(True,)], 60,
+                             "WHERE people.diaspora_id = :d", d=bob.diaspora_id) == [(True,)], 120,
                what="pod B to learn that bob shares with alice2")
