@@ -148,10 +148,11 @@ def test_embedded_default_migrates_serves_and_signs_up(tmp_path):
             "password": "correct horse battery", "password_confirmation": "correct horse battery"})
         assert [r.status_code for r in signed_up.history] == [303]
         assert signed_up.status_code == 200
-        assert signed_up.url == base + "/stream"
+        assert signed_up.url == base + "/getting_started"  # a new account starts with its first steps
         assert "Sign out (alice)" in signed_up.text
-        assert f"alice@127.0.0.1:{port}" in signed_up.text
-        assert browser.get(base + "/", timeout=10).url == base + "/stream"  # signed in, `/` is the stream
+        stream = browser.get(base + "/", timeout=10)
+        assert stream.url == base + "/stream"  # signed in, `/` is the stream
+        assert f"alice@127.0.0.1:{port}" in stream.text
 
         doctor = seedpod("doctor", cwd=tmp_path)
         assert doctor.returncode == 0, doctor.stdout + doctor.stderr
