@@ -27,6 +27,7 @@ def contact(receipt, entity) -> Contact | None:
         raise EntityError(f"the recipient {entity.get('recipient')} is not on this pod")
     if receipt.recipient_user is not None and receipt.recipient_user.id != recipient.user_id:
         raise AuthorizationError(f"a contact for {entity.get('recipient')} was sent to another user's inbox")
+    hold_contacts_of(dbsession, sender)
     row = dbsession.scalar(sa.select(Contact).where(Contact.user_id == recipient.user_id,
                                                     Contact.person_id == sender.id))
     sharing = entity.get("sharing") is not False and not entity.get("blocking")
@@ -47,6 +48,13 @@ def contact(receipt, entity) -> Contact | None:
     dbsession.flush()
     _drop_if_empty(dbsession, row)
     return None
+
+
+def hold_contacts_of(dbsession, someone: Person) -> None:
+    """Lock the person's row until commit: a contact from them and a move to them, applied by two
+    workers at once, would otherwise both write the same (user, person) contact. SQLite writes one
+    at a time anyway."""
+    dbsession.execute(sa.select(Person.id).where(Person.id == someone.id).with_for_update())
 
 
 def _drop_if_empty(dbsession, row: Contact) -> None:
@@ -138,6 +146,7 @@ def account_migration(receipt, entity) -> Person:
     if old.closed_at is not None:
         return new
     apply_profile(receipt.dbsession, new, entity.get("profile"))
+    hold_contacts_of(receipt.dbsession, new)
     moved = _move_contacts(receipt.dbsession, old, new)
     if old.user_id is not None:
         _lock_moved_account(receipt, old)
