@@ -133,6 +133,17 @@ def pods():
 
 
 @pytest.fixture
+def remigrate_afterwards(ini, pods):
+    """The PostgreSQL test database is shared by a worker's tests: leave it migrated, whatever happens."""
+    from core import migrations
+
+    yield
+    pod = pods(ini)
+    if migrations.pending(pod):
+        migrations.upgrade(pod)
+
+
+@pytest.fixture
 def restart(pods):
     """restart(ini) -> a WebTest app of a freshly started pod: what a podmin gets after a restart."""
     from core.config import configure

@@ -240,7 +240,7 @@ def test_the_password_is_passed_in_the_environment():
     assert env["PGPASSWORD"] == "s3cret"
 
 
-def test_restoring_an_older_backup_says_to_upgrade(seedpod, run_in, fresh, tmp_path):
+def test_restoring_an_older_backup_says_to_upgrade(seedpod, run_in, fresh, tmp_path, remigrate_afterwards):
     assert seedpod("db", "downgrade", "core@-1").exit_code == 0
     assert seedpod("backup", str(tmp_path / "old")).exit_code == 0
     target = fresh()

@@ -15,15 +15,6 @@ def heads(pods, ini) -> list[str]:
     return sorted(migrations.heads(pods(ini)))
 
 
-@pytest.fixture
-def remigrate_afterwards(ini, pods):
-    """The PostgreSQL test database is shared by a worker's tests: leave it migrated, whatever happens."""
-    yield
-    pod = pods(ini)
-    if migrations.pending(pod):
-        migrations.upgrade(pod)
-
-
 def tables(pods, ini) -> set[str]:
     return set(sa.inspect(pods(ini).engine).get_table_names()) - {"alembic_version"}
 
