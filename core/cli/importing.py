@@ -21,25 +21,25 @@ def import_(pod, archive_file, new_name, email, password, password_stdin):
     Seedpod): profile, aspects, followed tags and contacts, then move the old identity here
     with an account_migration. Posts stay in the archive."""
     from ..accounts.services import AccountError, AccountService
-    from ..portability import importing
+    from ..portability import importing, reading
     from ..portability.models import FAILED, Import
 
     if bool(password) == bool(password_stdin):
         raise click.UsageError("give exactly one of --password or --password-stdin")
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
-    if archive_file.stat().st_size > importing.MAX_ARCHIVE_BYTES:
-        raise click.ClickException(f"{archive_file} is larger than {importing.MAX_ARCHIVE_BYTES // (1024 * 1024)} MB")
+    if archive_file.stat().st_size > reading.MAX_ARCHIVE_BYTES:
+        raise click.ClickException(f"{archive_file} is larger than {reading.MAX_ARCHIVE_BYTES // (1024 * 1024)} MB")
     raw = archive_file.read_bytes()
     try:
         with unit_of_work(pod) as uow:
             # The archive and the old identity's key are checked before the account exists.
-            archive = importing.read_archive(raw)
-            note = importing.check_identity(uow.dbsession, pod, archive)
+            archive = reading.read_archive(raw)
+            note = reading.check_identity(uow.dbsession, pod, archive)
             user = AccountService(uow.dbsession, pod).sign_up(new_name, email, password, allow_reserved=True)
             row = importing.start_import(uow.dbsession, pod, user, raw)
             import_id, diaspora_id = row.id, user.diaspora_id
-    except importing.ArchiveError as exc:
+    except reading.ArchiveError as exc:
         raise click.ClickException(exc.message) from None
     except (AccountError, importing.ImportRefused) as exc:
         raise click.ClickException(exc.message) from None

@@ -14,9 +14,10 @@ from core.events.models import Event
 from core.federation.entities import parse_entity, verify_account_migration
 from core.federation.envelope import read_envelope, verify_envelope
 from core.federation.models import Delivery, Pod
-from core.portability import importing
+from core.portability import importing, reading
 from core.portability.archive import build_archive
-from core.portability.importing import ArchiveError, ImportRefused, archive_problems, start_import
+from core.portability.importing import ImportRefused, start_import
+from core.portability.reading import ArchiveError, archive_problems
 from core.portability.models import DONE, FAILED, Import
 from core.posts.models import Post, Tag, TagFollowing
 from core.testing import free_port
@@ -251,9 +252,9 @@ def test_every_problem_is_listed_at_once(pod):
 
 
 def test_a_too_large_archive_is_refused_before_reading(pod, monkeypatch):
-    monkeypatch.setattr(importing, "MAX_ARCHIVE_BYTES", 100)
+    monkeypatch.setattr(reading, "MAX_ARCHIVE_BYTES", 100)
     with pytest.raises(ArchiveError, match="larger than"):
-        importing.decode_archive(as_bytes(archive()))
+        reading.decode_archive(as_bytes(archive()))
 
 
 def test_a_key_that_is_not_the_old_identitys_fails_the_import_and_changes_nothing(pod, known):

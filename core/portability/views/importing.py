@@ -4,8 +4,8 @@ from __future__ import annotations
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 
-from ..importing import (MAX_ARCHIVE_BYTES, ArchiveError, ImportRefused, check_account_empty, describe,
-                         latest_import, start_import)
+from ..importing import ImportRefused, check_account_empty, describe, latest_import, start_import
+from ..reading import MAX_ARCHIVE_BYTES, ArchiveError
 
 TEMPLATE = "core:templates/portability/import.pt"
 # Room for the multipart framing and the other fields around the file.
