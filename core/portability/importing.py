@@ -1,13 +1,13 @@
 """Importing a diaspora* account archive into a new, still empty account on this pod.
 
 An archive (from diaspora* or from Seedpod, plain JSON or gzip) is read and checked in full
-before anything is stored (core.portability.reading): a bad one is refused with the list of what
-is wrong. A good one is
-kept under ``data_dir``/imports and an :class:`Import` row applies it a step at a time
-(:func:`run_step`): the old identity's key is checked, then the profile, aspects, followed tags
-and contacts are restored (core.portability.restoring), and finally the ``account_migration`` is sent (core.portability.migration)
-so other pods move the old identity here. Every step can run again without doing anything twice;
-the row's ``summary`` (JSON) says what was restored and what could not be.
+before anything is stored (core.portability.reading): a bad one is refused with the list of
+what is wrong. A good one is kept under ``data_dir``/imports and an :class:`Import` row applies
+it a step at a time (:func:`run_step`): the old identity's key is checked, then the profile,
+aspects, followed tags and contacts are restored (core.portability.restoring), and finally the
+``account_migration`` is sent (core.portability.migration) so other pods move the old identity
+here. Every step can run again without doing anything twice; the row's ``summary`` (JSON) says
+what was restored and what could not be.
 
 Posts are not published again: they stay as the archive has them (the summary counts them).
 The stored copy of the archive, which holds the old private key, is deleted once the import is
