@@ -8,21 +8,15 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ..accounts.models import Person, Role, User
+from ..accounts.models import Person, User
 from ..aspects.models import Contact
 from ..posts.models import Post, Tag, TagFollowing, Tagging
 from ..posts.visibility import for_streams
+from ..streams.services import spotlight_person_ids
 
-SPOTLIGHT = "spotlight"
 NEWHERE = "newhere"
 # Popular tags are counted over this many of the latest public posts (an index walk, not a scan).
 POPULAR_WINDOW = 1000
-
-
-def spotlight_person_ids() -> sa.Select:
-    """People of the open local accounts holding the spotlight role."""
-    return (sa.select(Person.id).join(User, User.id == Person.user_id).join(Role, Role.user_id == User.id)
-            .where(Role.name == SPOTLIGHT, User.closed_at.is_(None)))
 
 
 def spotlight_stream(viewer) -> sa.Select:

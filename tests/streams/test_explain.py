@@ -15,6 +15,7 @@ from core.accounts.models import Person, Profile, Role, User
 from core.aspects.models import Aspect, AspectMembership, Block, Contact
 from core.posts.models import (AspectVisibility, Comment, HiddenPost, Like, Mention, Participation, Post,
                                ShareVisibility, Tag, TagFollowing, Tagging)
+from core.community.services import spotlight_stream
 from core.streams import services
 from core.streams.paging import Cursor, page_query
 
@@ -141,6 +142,7 @@ def streams(user, tag):
         ("commented", services.commented_stream(user), by_created),
         ("tag", services.tag_stream(user, tag), by_created),
         ("tag (visitor)", services.tag_stream(None, tag), by_created),
+        ("spotlight", spotlight_stream(user), by_created),
     ]
 
 
