@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from ..accounts.keys import new_guid
 from ..admin.models import Report
 from ..aspects.services import is_blocked
-from ..db import utcnow
+from ..db import insert_unless_present, utcnow
 from ..events import record
 from ..notifications.models import Notification
 from .models import (RESHARE, Comment, HiddenPost, Like, Mention, MutedPost, Participation, Poll,
@@ -294,13 +294,12 @@ class InteractionService:
             raise PostError(f"That {kind} is gone.", status=404)
         if item.author_id == user.person.id:
             raise PostError(f"You can't report your own {kind}; you can edit or delete it instead.")
-        already = self.dbsession.scalar(sa.select(Report.id).where(
-            Report.user_id == user.id, Report.item_type == item_type, Report.item_id == item_id))
-        if already is not None:
+        # One report per person and item, even when the same form is sent twice at once.
+        if not insert_unless_present(self.dbsession, Report, user_id=user.id, item_type=item_type, item_id=item_id,
+                                     reason=reason, reviewed=False, created_at=utcnow()):
             raise PostError("You already reported this; the moderators will look at it.")
-        report = Report(user_id=user.id, item_type=item_type, item_id=item_id, reason=reason)
-        self.dbsession.add(report)
-        self.dbsession.flush()
+        report = self.dbsession.scalar(sa.select(Report).where(
+            Report.user_id == user.id, Report.item_type == item_type, Report.item_id == item_id))
         from ..admin.moderation import tell_moderators
 
         tell_moderators(self.dbsession, self.pod, report, enqueue)

@@ -125,3 +125,43 @@ def test_refused_reports_store_nothing_and_mail_nobody(member, pod):
 def bob_id(pod) -> int:
     with pod.session_factory() as session:
         return session.scalar(sa.select(User.id).where(User.username == "bob"))
+
+
+def test_the_same_report_sent_twice_at_once_is_stored_once(member, pod):
+    """The second of two simultaneous reports waits for the first and is refused, not a 500."""
+    import threading
+
+    from core.posts.interactions import InteractionService
+
+    member("alice")
+    member("bob")
+    post_guid, _ = write(pod, "alice")
+    first, second = pod.session_factory(), pod.session_factory()
+    try:
+        def report(session):
+            bob = session.scalar(sa.select(User).where(User.username == "bob"))
+            post = session.scalar(sa.select(Post).where(Post.guid == post_guid))
+            return InteractionService(session, pod).report(bob, "Post", post.id, "spam")
+
+        report(first)  # written, not yet committed
+        outcome = []
+
+        def meanwhile():
+            try:
+                report(second)
+                outcome.append("stored")
+            except PostError as exc:
+                outcome.append(exc.message)
+            finally:
+                second.rollback()
+
+        racer = threading.Thread(target=meanwhile)
+        racer.start()
+        racer.join(0.5)  # on PostgreSQL it waits for the first transaction; SQLite waits for the write lock
+        first.commit()
+        racer.join(30)
+        assert outcome == ["You already reported this; the moderators will look at it."]
+        assert len(stored(pod)) == 1
+    finally:
+        first.close()
+        second.close()
