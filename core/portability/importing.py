@@ -15,6 +15,7 @@ done; a failed import keeps it so that it can be looked into.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import secrets
 from pathlib import Path
@@ -30,6 +31,8 @@ from .models import DONE, FAILED, PENDING, RUNNING, Import
 from .reading import Archive, ArchiveError, check_identity, read_archive
 from .restoring import restore_aspects, restore_blocks, restore_contacts, restore_profile, restore_tags
 
+# Far longer than a step may take (ten contacts looked up, each within the federation timeout).
+LOST_AFTER = dt.timedelta(minutes=30)
 STEPS = ("identity", "profile", "aspects", "tags", "contacts", "blocks", "migration")
 STEP_LABELS = {
     "identity": "Checking the old identity's key",
@@ -131,7 +134,7 @@ def run_step(dbsession, pod, import_id: int, enqueue=None) -> bool:
     user = dbsession.get(User, row.user_id)
     summary = summary_of(row)
     step = summary.get("next", STEPS[0])
-    row.state = RUNNING
+    row.state, row.updated_at = RUNNING, utcnow()
     try:
         archive = _load(pod, row)
         if step == "identity":
@@ -191,6 +194,13 @@ def run_step(dbsession, pod, import_id: int, enqueue=None) -> bool:
     row.progress = STEP_PROGRESS[step]
     dbsession.flush()
     return True
+
+
+def lost_imports(dbsession, now: dt.datetime | None = None) -> list[int]:
+    """Unfinished imports no step has touched for LOST_AFTER: their job was lost."""
+    cutoff = (now or utcnow()) - LOST_AFTER
+    return list(dbsession.scalars(sa.select(Import.id).where(
+        Import.state.in_((PENDING, RUNNING)), Import.updated_at < cutoff).order_by(Import.id)))
 
 
 def _remove_archive(pod, row: Import) -> None:

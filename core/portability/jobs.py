@@ -23,7 +23,6 @@ def sweep_exports(ctx):
         ctx.enqueue(build_export, export_id)
 
 
-PERIODIC = [Periodic(sweep_exports, every=3600)]
 
 
 # --- import ------------------------------------------------------------------------------------
@@ -36,3 +35,15 @@ def apply_import(ctx, import_id):
 
     if run_step(ctx.dbsession, ctx.pod, import_id, ctx.enqueue):
         ctx.enqueue(apply_import, import_id)
+
+
+@job()
+def sweep_imports(ctx):
+    """Send again the imports whose job was lost; each step can run twice."""
+    from .importing import lost_imports
+
+    for import_id in lost_imports(ctx.dbsession):
+        ctx.enqueue(apply_import, import_id)
+
+
+PERIODIC = [Periodic(sweep_exports, every=3600), Periodic(sweep_imports, every=600)]

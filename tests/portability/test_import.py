@@ -158,6 +158,28 @@ def test_running_the_import_again_changes_nothing(pod, known):
             Event.name.in_(["contact_changed", "account_migrated"]))) == events
 
 
+def test_an_import_whose_job_was_lost_is_sent_again_by_the_sweep(pod, known):
+    from core.portability.jobs import sweep_imports
+
+    with pod.session_factory() as session:
+        user = new_user(session, pod)
+        import_id = start_import(session, pod, user, as_bytes(archive(contacts=[contact(BOB, ["Garden club"])])),
+                                 enqueue=None).id  # as if its message never reached a worker
+        session.commit()
+    pod.jobs.send(sweep_imports)
+    pod.jobs.drain()
+    with pod.session_factory() as session:
+        row = session.get(Import, import_id)
+        assert row.state == "pending"  # just made: its job may still be on the way
+        row.updated_at -= importing.LOST_AFTER
+        session.commit()
+    pod.jobs.send(sweep_imports)
+    pod.jobs.drain()
+    with pod.session_factory() as session:
+        row = session.get(Import, import_id)
+        assert row.state == DONE and json.loads(row.summary)["followed_tags"] is not None
+
+
 def _unit(pod):
     from core.cli.context import unit_of_work
 

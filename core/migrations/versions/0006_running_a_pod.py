@@ -82,6 +82,7 @@ def upgrade() -> None:
     sa.Column('summary', sa.Text(), nullable=True),
     sa.Column('error', sa.Text(), nullable=True),
     sa.Column('created_at', core.db.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', core.db.UTCDateTime(), nullable=False),
     sa.Column('finished_at', core.db.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_imports_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_imports'))
