@@ -117,3 +117,17 @@ def test_people_who_share_with_you_can_be_written_to_from_their_page(people, per
     link = page.click(linkid=None, href=f"/conversations/new\\?person={bob_person.guid}")
     assert link.status_int == 200
     assert "bob" in link.text
+
+
+def test_a_closed_account_says_so_and_offers_nothing_to_do(people, person_of, pod):
+    from core.accounts.closing import close_account
+    from core.accounts.models import User
+
+    alice, _ = people("alice", "bob")
+    with pod.session_factory() as session:
+        close_account(session, pod, session.scalar(sa.select(User).where(User.username == "bob")), None)
+        session.commit()
+    page = alice.get(f"/people/{person_of('bob').guid}")
+    assert "This account was closed." in page.text
+    assert not any(f.action.endswith(("/aspects", "/block")) for f in page.forms.values())
+    assert "This account was closed." not in alice.get(f"/people/{person_of('alice').guid}").text
