@@ -23,6 +23,8 @@ def configure(settings: Mapping[str, Any], environ: Mapping[str, str] | None = N
     config.include(".jobs")
     # Who is asking, before any view can ask about it.
     config.include(".security")
+    # Which origin a request came to (the main URL, or one a plugin adds, like an onion address).
+    config.include(".origins")
     # Layout, themes and slots, before the first template is registered.
     config.include(".theming")
     # Domain packages, in the order they depend on each other.
@@ -41,6 +43,8 @@ def configure(settings: Mapping[str, Any], environ: Mapping[str, str] | None = N
     config.include(".api")
     # Users' own data: export, import and moving an identity here.
     config.include(".portability")
+    # Posts brought in from other services, through the importers plugins register.
+    config.include(".importers")
     # New users' first steps and the community spotlight.
     config.include(".community")
     # Running the pod: /admin, moderation, admin mail; reads every part above.

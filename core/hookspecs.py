@@ -53,7 +53,9 @@ def render_slot(request, slot, context):
     """HTML for a named slot of a page.
 
     Layouts and core templates call ``render_slot`` at fixed places: ``head``,
-    ``header``, ``footer``, ``sign_up_form``, ``stream_top``, ``settings_page``.
+    ``header``, ``footer``, ``sign_up_form``, ``stream_top``, ``settings_page``, and
+    ``composer_options`` (inside the composer's form, above its button; the context holds
+    ``user``; the fields added there reach ``composer_submitted``).
     ``context`` is a dict of what the page shows. Return safe HTML as a ``str`` (use
     ``markupsafe.escape`` for any text that came from a user) or None; the fragments
     of all plugins are shown in plugin order.
@@ -157,6 +159,83 @@ def on_startup(pod):
 
     Called once per process after configuration, before any request or job. Return
     nothing. Raise to refuse to start, with a message that says what to fix.
+    """
+
+
+# --- posts: rendering and the composer ----------------------------------------------------
+
+@hookspec
+def filter_post_html(post, fragment, request):
+    """Change the HTML of a post's or comment's text before it is shown.
+
+    ``post`` is the ``Post`` or ``Comment`` being shown; ``fragment`` is its text already
+    rendered from Markdown and sanitised (a ``str`` of HTML), including the changes of the
+    plugins called before. Return the new fragment, or None to leave it as it is. Anything
+    you add is shown as it is: escape text with ``markupsafe.escape`` and never pass on HTML
+    that came from outside the pod. Called for every plugin, in plugin order, each time a
+    page shows the text; keep it fast and never make a network request here.
+    """
+
+
+@hookspec(firstresult=True)
+def embed_for_url(url, request, item):
+    """A card or player for a link in a post or comment, shown below its text.
+
+    Core calls this once for each distinct ``http(s)`` link of the text of ``item`` (the
+    ``Post`` or ``Comment`` being shown), in the order they appear. Return safe HTML (a
+    ``markupsafe.Markup``) or None to let the next plugin answer; with no answer the link
+    stays a plain link. Called while a page renders: never make a network request here
+    (fetch in a job and cache in the database), and never return HTML that came from outside
+    the pod.
+    """
+
+
+@hookspec
+def extra_csp_sources(request):
+    """Origins to add to the page's Content-Security-Policy.
+
+    Return a dict from a directive (``"frame-src"``, ``"img-src"``, ``"media-src"``,
+    ``"connect-src"``) to a list of sources (``"https://www.youtube-nocookie.com"``), or
+    None. ``script-src`` and ``style-src`` are never widened: scripts and styles must be
+    served by the pod.
+    """
+
+
+@hookspec
+def composer_submitted(request, post):
+    """A post was just written from the composer.
+
+    Called for every plugin inside the request's transaction, after ``post`` (the new
+    ``Post``) and its visibility are stored and before the event that federates it is
+    dispatched. ``request.POST`` holds the form, including the fields the plugin added to
+    the ``composer_options`` slot. Write your own rows with ``request.dbsession`` (they
+    commit or roll back with the post); send jobs with ``request.enqueue``. Return nothing.
+    Raising refuses the post with a server error: check the form and ignore what is wrong
+    instead.
+    """
+
+
+# --- importing content ----------------------------------------------------------------
+
+@hookspec
+def register_importers(pod):
+    """Importers of posts from elsewhere (a blog, an archive of another network).
+
+    Return a list of :class:`core.importers.Importer`. Each is offered on the user's
+    "Import posts" page (``/import``) and by ``seedpod import``; core runs it in a job,
+    records every item it yields, skips what an earlier run imported, and shows progress.
+    """
+
+
+# --- the pod's addresses ------------------------------------------------------------------
+
+@hookspec
+def alternate_origins(pod):
+    """Other origins the pod answers on besides its ``url`` (an onion service address).
+
+    Return a list of origins (``"http://abc...xyz.onion"``) or None. A request whose host is
+    one of them gets links, redirects and cookies for that origin instead of the pod's main
+    URL. Federation keeps using the main URL: identities never change origin.
     """
 
 

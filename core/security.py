@@ -165,9 +165,33 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 MACHINE_PATHS = ("/api/", "/receive/", "/.well-known/", "/fetch/", "/hcard/", "/nodeinfo/")
 
 
+# Directives a plugin may widen through ``extra_csp_sources``; scripts and styles stay our own.
+WIDENABLE_DIRECTIVES = ("frame-src", "img-src", "media-src", "connect-src")
+
+
+def content_security_policy(request) -> str:
+    """The policy of one page: ours, plus the sources plugins ask for."""
+    pod = getattr(request.registry, "pod", None)
+    if pod is None or not pod.pm.hook.extra_csp_sources.get_hookimpls():
+        return CONTENT_SECURITY_POLICY
+    extra: dict[str, list[str]] = {}
+    for answer in pod.pm.hook.extra_csp_sources(request=request):
+        for directive, sources in (answer or {}).items():
+            if directive in WIDENABLE_DIRECTIVES:
+                extra.setdefault(directive, []).extend(s for s in sources if s and ";" not in s and "," not in s)
+    if not extra:
+        return CONTENT_SECURITY_POLICY
+    base = {"frame-src": ["'self'"], "img-src": ["'self'", "data:"], "media-src": ["'self'"],
+            "connect-src": ["'self'"]}
+    directives = [d for d in CONTENT_SECURITY_POLICY.split("; ") if d.split(" ", 1)[0] not in extra]
+    directives += [" ".join([name, *dict.fromkeys(base[name] + sources)]) for name, sources in extra.items()]
+    return "; ".join(directives)
+
+
 def add_security_headers(event: NewResponse) -> None:
     headers = event.response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    if "Content-Security-Policy" not in headers:
+        headers["Content-Security-Policy"] = content_security_policy(event.request)
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("X-Frame-Options", "DENY")

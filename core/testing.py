@@ -28,6 +28,11 @@ POSTGRES_SERVER = os.environ.get("SEEDPOD_TEST_POSTGRES", "postgresql+psycopg://
 REDIS_URL = os.environ.get("SEEDPOD_TEST_REDIS", "redis://127.0.0.1:6379/0")
 CHROMIUM = os.environ.get("SEEDPOD_TEST_CHROMIUM", "/usr/bin/chromium")
 BACKENDS = os.environ.get("SEEDPOD_TEST_DATABASES", "sqlite postgresql").replace(",", " ").split()
+# The plugins the pods under test enable unless a test sets ``plugins`` itself: "bundled"
+# (every plugin shipped in plugins/), "none", or plugin names. Unset, SQLite pods enable every
+# bundled plugin and PostgreSQL pods none, so one run of the suite shows the pod working both
+# with all of them and without any.
+TEST_PLUGINS = os.environ.get("SEEDPOD_TEST_PLUGINS", "").strip()
 
 # `make test` may point SEEDPOD_DATABASE_URL at a PostgreSQL server: tests then use that server.
 if os.environ.get("SEEDPOD_DATABASE_URL", "").startswith("postgresql"):
@@ -41,6 +46,20 @@ def unavailable(reason: str):
     pytest.skip(reason)
 
 
+def bundled_plugins() -> list[str]:
+    """The plugins shipped with Seedpod (their entry points live in the ``plugins`` package)."""
+    from .plugins import installed_plugins
+
+    return sorted(name for name, ep in installed_plugins().items() if ep.value.startswith("plugins."))
+
+
+def default_plugins(database_url: str) -> str:
+    choice = TEST_PLUGINS or ("bundled" if database_url.startswith("sqlite") else "none")
+    if choice == "bundled":
+        return " ".join(bundled_plugins())
+    return "" if choice == "none" else choice
+
+
 def base_settings(tmp_path: Path, database_url: str) -> dict:
     """Settings of a pod under test: fast password hashes and 2048-bit keys, loopback federation."""
     return {
@@ -49,7 +68,7 @@ def base_settings(tmp_path: Path, database_url: str) -> dict:
         "database.url": database_url,
         "url": "http://pod.test",
         "secret": "t" * 64,
-        "plugins": "landing_page terms",
+        "plugins": default_plugins(database_url),
         "passwords.argon2_profile": "CHEAPEST",
         "accounts.rsa_key_size": "2048",
         "federation.allow_http": "true",
@@ -59,19 +78,24 @@ def base_settings(tmp_path: Path, database_url: str) -> dict:
 
 
 def migration_fingerprint() -> str:
+    import plugins
+
     from . import migrations
 
     digest = hashlib.sha256()
-    for path in sorted(migrations.CORE_VERSIONS.rglob("*.py")):
+    bundled_versions = Path(plugins.__file__).resolve().parent.glob("*/migrations/**/*.py")
+    for path in sorted([*migrations.CORE_VERSIONS.rglob("*.py"), *bundled_versions]):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
 
 
 def migrate(url: str, tmp_path: Path) -> None:
+    """Migrate core and every bundled plugin, whether a test enables the plugin or not (as on a
+    pod where a podmin enabled and later disabled it)."""
     from . import migrations
     from .pod import build_pod
 
-    pod = build_pod(base_settings(tmp_path, url), environ={})
+    pod = build_pod({**base_settings(tmp_path, url), "plugins": " ".join(bundled_plugins())}, environ={})
     migrations.upgrade(pod)
     pod.engine.dispose()
 

@@ -312,7 +312,7 @@ def _read_body(raw, url: str, purpose: str, policy: Policy, deadline: float) -> 
 
 
 def _exchange(pod, method: str, url: str, purpose: str, policy: Policy, headers: dict,
-              data: bytes | None) -> Response:
+              data: bytes | None, **extra) -> Response:
     """One request and its answer, without following redirects."""
     _check_url(url, policy, purpose)
     blocked = blocked_host(pod, url)
@@ -323,7 +323,7 @@ def _exchange(pod, method: str, url: str, purpose: str, policy: Policy, headers:
     headers = {"User-Agent": USER_AGENT, **headers}
     try:
         answer = session.request(method, url, data=data, headers=headers, timeout=policy.timeout,
-                                 allow_redirects=False, stream=True)
+                                 allow_redirects=False, stream=True, **extra)
     except Refused as exc:
         log.warning("refused outbound request for %s to %s: %s", purpose, url, exc)
         raise
@@ -378,3 +378,32 @@ def post(pod, url: str, body: bytes, content_type: str, *, purpose: str) -> Resp
     if not 200 <= answer.status < 300:
         raise HTTPError(f"POST {url} answered {answer.status}", answer.status)
     return answer
+
+
+def request(pod, method: str, url: str, *, purpose: str, params: dict | None = None,
+            headers: dict | None = None, data=None, files=None, auth=None,
+            max_bytes: int | None = None) -> Response:
+    """Any request to a service that is not a pod (oEmbed, the Tumblr or X API, a photo).
+
+    The rules of :func:`get` hold (https, the address check, timeouts, the size limit, which
+    ``max_bytes`` may change for this request); ``params``, ``data``, ``files`` and ``auth``
+    are those of ``requests`` (``auth`` may sign the request, as OAuth 1.0a does). GET and
+    HEAD follow redirects, each hop checked again; other methods never do. Every final answer
+    is returned whatever its status, so the caller can read an API's error body and headers
+    (``Retry-After``, rate limits); :class:`Refused` and :class:`Unreachable` are still
+    raised when there is no answer to read.
+    """
+    policy = Policy.of(pod)
+    if max_bytes is not None:
+        policy = Policy(policy.allow_http, policy.allow_private, policy.timeout, int(max_bytes))
+    extra = {"params": params, "files": files, "auth": auth}
+    current = url
+    for _hop in range(MAX_REDIRECTS + 1):
+        answer = _exchange(pod, method, current, purpose, policy, dict(headers or {}), data, **extra)
+        redirect = answer.headers.get("Location") if answer.status in REDIRECT_STATUSES else None
+        if method in ("GET", "HEAD") and redirect:
+            current = urljoin(current, redirect.strip())
+            extra["params"] = None  # the new location carries its own query
+            continue
+        return answer
+    raise _refuse(f"more than {MAX_REDIRECTS} redirects from {url}", url, purpose)

@@ -30,10 +30,18 @@ def includeme(config):
 
 def add_post_helpers(event) -> None:
     """Templates render post text with ``render_post_text(post)`` (comments with
-    ``render_comment_text(comment)``) and ask ``post_viewer(request, post)`` for the viewer's side."""
-    from .rendering import render_comment_text, render_post_text
+    ``render_comment_text(comment)``), plugins' filters and embeds included (.page_html),
+    and ask ``post_viewer(request, post)`` for the viewer's side."""
+    from .page_html import page_html
     from .viewer import post_viewer
 
+    request = event.get("request")
+    if request is None:  # rendered outside a request (mail): core's HTML alone
+        from .rendering import render_comment_text, render_post_text
+    else:
+        def render_post_text(post):
+            return page_html(request, post)
+        render_comment_text = render_post_text
     event.setdefault("render_post_text", render_post_text)
     event.setdefault("render_comment_text", render_comment_text)
     event.setdefault("post_viewer", post_viewer)

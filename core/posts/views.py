@@ -94,10 +94,11 @@ def create_post(request):
                   poll_question=form.get("poll_question", ""), poll_answers=form.get("poll_answers", ""),
                   location=form.get("location", ""))
     try:
-        posts(request).create(request.user, draft, enqueue=request.enqueue)
+        post = posts(request).create(request.user, draft, enqueue=request.enqueue)
     except PostError as exc:
         request.response.status = exc.status
         return {"page_title": "New post", "error": exc.message}
+    request.registry.pod.pm.hook.composer_submitted(request=request, post=post)
     request.session.flash("Your post is shared." if draft.visibility == "public" else
                           "Your post is shared with your chosen aspects.")
     return HTTPSeeOther(location=came_from(request, request.route_url("stream")))

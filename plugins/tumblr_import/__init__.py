@@ -1,0 +1,1 @@
+"""tumblr_import: import a Tumblr blog, through Tumblr's API or from a Tumblr export."""

@@ -1,0 +1,1 @@
+"""twitter_import: import the tweets of an X (Twitter) data export."""
