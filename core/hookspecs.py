@@ -239,6 +239,17 @@ def alternate_origins(pod):
     """
 
 
+@hookspec
+def register_checks(pod):
+    """Checks of the plugin for ``seedpod doctor``.
+
+    Return a list of functions, each taking the ``pod`` and returning a
+    :class:`core.cli.doctor.Result` (``name``, ``ok``, ``message``): name it after the plugin
+    (``"tor_onion.control_port"``) and say in the message what to fix when it fails. A check
+    that raises is reported as failed with the exception. Called only by ``seedpod doctor``.
+    """
+
+
 # --- federation: discovery and outbound HTTP ---------------------------------------------
 
 @hookspec(firstresult=True)

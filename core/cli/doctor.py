@@ -131,6 +131,19 @@ def run_checks(state) -> list[Result]:
         elif name == "migrations":
             migrated = result.ok
         results.append(result)
+    return results + plugin_checks(pod)
+
+
+def plugin_checks(pod) -> list[Result]:
+    """The checks enabled plugins register, after core's."""
+    results = []
+    for checks in pod.pm.hook.register_checks(pod=pod):
+        for check in checks or []:
+            try:
+                results.append(check(pod))
+            except Exception as exc:  # a crashing check is a failed check, named after the function
+                name = f"{check.__module__.split('.')[-2] if '.' in check.__module__ else check.__module__}"
+                results.append(Result(f"{name}.{check.__name__}", False, f"{type(exc).__name__}: {exc}"))
     return results
 
 
