@@ -35,11 +35,12 @@ def cli(ctx, config):
 
 
 def _add_core_commands() -> None:
-    from . import admin_mail, backup, config as config_cmd, db, doctor, exporting, importing, plugins, roles
-    from . import serve, shell, users, worker
+    from . import admin_mail, backup, config as config_cmd, content_import, db, doctor, exporting, importing
+    from . import plugin_new, plugins, roles, serve, shell, users, worker
 
-    for command in (serve.serve, worker.worker, db.db, plugins.plugins, users.user, roles.roles, shell.shell,
-                    doctor.doctor, config_cmd.config, *admin_mail.COMMANDS, *backup.COMMANDS):
+    for command in (serve.serve, worker.worker, db.db, plugins.plugins, plugin_new.plugin, users.user, roles.roles,
+                    shell.shell, doctor.doctor, config_cmd.config, content_import.import_group,
+                    *admin_mail.COMMANDS, *backup.COMMANDS):
         cli.add_command(command)
     # `seedpod user export` and `seedpod user import` live next to the other user commands.
     for command in (*exporting.USER_COMMANDS, *importing.USER_COMMANDS):
