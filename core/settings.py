@@ -132,6 +132,8 @@ CORE_SETTINGS: tuple[Setting, ...] = (
             as_int),
     Setting("photos.max_pixels", 50_000_000,
             "Most pixels (width x height) a photo may have; checked from the file header before decoding.", as_int),
+    Setting("imports.max_upload_bytes", 512 * 1024 * 1024,
+            "Largest file a user may upload to import posts from (an X or Tumblr export), in bytes.", as_int),
     Setting("sessions.max_age_days", 30, "Days a sign-in lasts without use.", as_int),
     Setting("rate_limits.sign_in_per_account", "5 per 15 minutes", "Failed sign-ins allowed per account."),
     Setting("rate_limits.sign_in_per_address", "20 per 15 minutes", "Failed sign-ins allowed per client address."),

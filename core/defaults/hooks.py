@@ -35,6 +35,7 @@ def landing_page(request):
 JOB_MODULES = (
     "core.mail", "core.worker", "core.accounts.jobs", "core.posts.jobs", "core.notifications.jobs",
     "core.events.jobs", "core.federation.jobs", "core.admin.jobs", "core.portability.jobs", "core.accounts.closing",
+    "core.importers.jobs",
 )
 
 

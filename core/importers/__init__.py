@@ -82,4 +82,8 @@ class Importer:
 
 
 def includeme(config):
-    pass
+    from .services import importers_of
+
+    # Two plugins offering importers of one name stop the pod at start, not on the page.
+    importers_of(config.registry.pod)
+    config.include(".views")

@@ -15,6 +15,7 @@ MODEL_MODULES = (
     "core.accounts.models", "core.aspects.models", "core.posts.models", "core.notifications.models",
     "core.conversations.models", "core.admin.models", "core.worker",
     "core.events.models", "core.federation.models", "core.api.models", "core.portability.models",
+    "core.importers.models",
 )
 
 

@@ -134,8 +134,11 @@ class PostService:
                             f"this one has {len(text):,}.")
         return text
 
-    def create(self, user, draft: Draft, enqueue=None) -> Post:
-        """A new status message by ``user``; every check runs before anything is stored."""
+    def create(self, user, draft: Draft, enqueue=None, *, created_at=None, federate: bool = True) -> Post:
+        """A new status message by ``user``; every check runs before anything is stored.
+
+        An imported post keeps its original ``created_at``; with ``federate`` false no
+        post_published event is recorded, so it is not sent to contacts and followers."""
         text = self.check_text((draft.text or "").strip())
         photos = [(data, alt) for data, alt in draft.photos if data]
         pending = self._pending_photos(user, draft.photo_guids)
@@ -152,7 +155,7 @@ class PostService:
         if lat is not None and not location:
             raise PostError("Give the location's address with its coordinates.")
 
-        now = utcnow()
+        now = created_at or utcnow()
         post = Post(guid=new_guid(), author_id=user.person.id, public=aspects is None, text=text,
                     location_address=location or None, location_lat=lat, location_lng=lng,
                     created_at=now, interacted_at=now)
@@ -174,7 +177,8 @@ class PostService:
         self._tag(post)
         self._mention(post, user, enqueue)
         self.dbsession.flush()
-        record(self.dbsession, "post_published", {"post_id": post.id}, enqueue)
+        if federate:
+            record(self.dbsession, "post_published", {"post_id": post.id}, enqueue)
         return post
 
     def _audience(self, user, visibility: str, raw_ids) -> list[Aspect] | None:
