@@ -207,20 +207,23 @@ class ExportReader:
         return self._with_local_photos(map_post(post))
 
     def _with_local_photos(self, item):
-        """Photos the zip holds replace the same photos' URLs (they may be gone from Tumblr)."""
+        """Photos the zip holds replace the same photos' URLs (they may be gone from Tumblr): found
+        by the URL's file name, else the files named after the post, in order."""
         if not isinstance(item, ImportedPost):
             return item
-        kept = []
+        remaining = []
         for url, alt in item.photo_urls:
             entry = self.media_by_name.get(PurePosixPath(url.split("?", 1)[0]).name.lower())
             data = entry.read(MAX_PHOTO_BYTES) if entry else None
             if data:
                 item.photos.append((data, alt))
             else:
-                kept.append((url, alt))
-        item.photo_urls = kept
-        if not item.photos and not kept:
-            item.photos = [(data, "") for data in self.photos_of(item.external_id)]
+                remaining.append((url, alt))
+        own = [] if item.photos else self.photos_of(item.external_id)
+        if own and remaining:
+            item.photos = [(data, remaining[i][1] if i < len(remaining) else "") for i, data in enumerate(own)]
+            remaining = remaining[len(own):]
+        item.photo_urls = remaining
         return item
 
     def _xml(self, entry: Entry) -> Iterator[ImportedPost | SkippedItem]:
