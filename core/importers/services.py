@@ -17,6 +17,7 @@ import secrets
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import sqlalchemy as sa
 import transaction
@@ -98,7 +99,7 @@ def _check_visibility(dbsession, user, visibility: str) -> int | None:
         aspect_id = int(visibility)
     except (TypeError, ValueError):
         raise ImportRefused("Choose who sees the imported posts: everyone, or one of your aspects.") from None
-    aspect = dbsession.get(Aspect, aspect_id)
+    aspect = dbsession.get(Aspect, aspect_id) if 0 < aspect_id < 2**31 else None
     if aspect is None or aspect.user_id != user.id:
         raise ImportRefused("That aspect is not one of yours; choose another, or make the posts public.")
     return aspect.id
@@ -262,15 +263,29 @@ def _set_total(pod, run_id: int, total: int) -> None:
             row.total, row.updated_at = max(int(total), 0), utcnow()
 
 
-def run_import(pod, run_id: int) -> Outcome:
-    """Read the run's source to the end, handling each item; see the module's summary."""
+def run_import(pod, run_id: int, progress: Callable[[int, int | None], None] | None = None) -> Outcome:
+    """Read the run's source to the end, handling each item; see the module's summary.
+
+    ``progress(items handled, total or None)`` is called after each item (the command's bar)."""
     begun = _begin(pod, run_id)
     if isinstance(begun, Outcome):
         return begun
     info, source, importer = begun
+    seen = {"items": 0, "total": None}
+    if progress is not None:
+        record_total = source.set_total
+
+        def set_total(total: int) -> None:
+            seen["total"] = total
+            record_total(total)
+
+        source.set_total = set_total
     try:
         for item in importer.read(source):
             handle_item(pod, info, item)
+            seen["items"] += 1
+            if progress is not None:
+                progress(seen["items"], seen["total"])
     except SourceError as exc:
         _finish(pod, run_id, FAILED, str(exc) or "The source could not be read.")
         return Outcome(FAILED)
@@ -284,6 +299,11 @@ def run_import(pod, run_id: int) -> Outcome:
         return Outcome(FAILED)
     _finish(pod, run_id, DONE)
     return Outcome(DONE)
+
+
+def give_up(pod, run_id: int, error: str) -> None:
+    """End an unfinished run as failed (the command does when the source can't be reached)."""
+    _finish(pod, run_id, FAILED, error)
 
 
 def _retry_later(pod, run_id: int, reason: str) -> Outcome:
