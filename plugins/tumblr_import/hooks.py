@@ -46,6 +46,12 @@ API_IMPORTER = Importer(
     check=check_blog,
 )
 
+def check_export_name(name: str) -> str | None:
+    if not name.lower().endswith(".zip"):
+        return "Upload the .zip file of your Tumblr export, as Tumblr gave it to you."
+    return None
+
+
 EXPORT_IMPORTER = Importer(
     name=f"{NAME}.export",
     label="A Tumblr export",
@@ -55,6 +61,7 @@ EXPORT_IMPORTER = Importer(
     description="On Tumblr, open your blog's settings and choose \"Export\"; upload the .zip file Tumblr "
                 "gives you, as it is. Posts, tags, dates and photos are imported.",
     accept=".zip,application/zip",
+    check=check_export_name,
 )
 
 
@@ -63,3 +70,10 @@ def register_importers(pod):
     if (pod.settings[f"{NAME}.api_key"] or "").strip():
         return [API_IMPORTER, EXPORT_IMPORTER]
     return [EXPORT_IMPORTER]
+
+
+@hookimpl
+def register_commands(cli):
+    from .cli import tumblr
+
+    cli.add_command(tumblr)
