@@ -99,7 +99,10 @@ def write_plugin(name: str, directory: Path, migrations: bool = False, descripti
         raise ScaffoldError(f"{target} already exists; remove it or choose another --directory")
     values = {"name": name, "NAME": name.upper(), "title": title, "description": description}
     flags = {"migrations": migrations}
-    building = Path(tempfile.mkdtemp(prefix=f".seedpod-{name}-", dir=directory))
+    try:
+        building = Path(tempfile.mkdtemp(prefix=f".seedpod-{name}-", dir=directory))
+    except OSError as exc:
+        raise ScaffoldError(f"cannot write into {directory}: {exc.strerror or exc}") from None
     try:
         for source in template_files(migrations):
             path = building / target_path(source, name)

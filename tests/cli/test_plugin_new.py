@@ -7,12 +7,12 @@ found as it would be after `pip install`.
 """
 from __future__ import annotations
 
-import ast
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pyflakes.api
 import pytest
 from click.testing import CliRunner
 
@@ -85,7 +85,7 @@ def test_new_writes_the_package_without_any_pod(scaffolded, workspace):
             text = path.read_text()
             assert "{{" not in text and "PACKAGE" not in text, path
             if path.suffix == ".py":
-                ast.parse(text, filename=str(path))
+                assert pyflakes_warnings(text, path) == [], path
     setup_cfg = (package / "setup.cfg").read_text()
     assert f"name = seedpod-{NAME}\n" in setup_cfg
     assert "description = Notes for gardeners\n" in setup_cfg
@@ -98,6 +98,32 @@ def test_new_writes_the_package_without_any_pod(scaffolded, workspace):
                  f"`SEEDPOD_{NAME.upper()}_MESSAGE`"):
         assert step in readme
     assert (package / "tests" / "conftest.py").read_text().endswith('pytest_plugins = ["core.testing"]\n')
+
+
+def pyflakes_warnings(source: str, path: Path) -> list[str]:
+    warnings = []
+
+    class Collect:
+        def unexpectedError(self, filename, message):
+            warnings.append(message)
+
+        def syntaxError(self, filename, message, lineno, offset, text):
+            warnings.append(f"{lineno}: {message}")
+
+        def flake(self, message):
+            warnings.append(str(message))
+
+    pyflakes.api.check(source, str(path), Collect())
+    return warnings
+
+
+def test_new_works_beside_a_pod_that_cannot_start(tmp_path):
+    # A developer's folder may hold the ini of a broken pod: plugin commands are then left out,
+    # and core's, `plugin new` among them, still run.
+    (tmp_path / "development.ini").write_text("[app:main]\nuse = egg:seedpod\nplugins = no_such_plugin\n")
+    ran = seedpod("plugin", "new", "sprout", cwd=tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    assert (tmp_path / "seedpod-sprout" / "sprout" / "hooks.py").is_file()
 
 
 def test_the_installed_package_has_its_entry_point_templates_and_migrations(site):
@@ -210,4 +236,16 @@ def test_a_missing_directory_is_refused(tmp_path):
     ran = new_in(tmp_path / "nowhere", "hello")
     assert ran.exit_code == 1
     assert f"directory {tmp_path / 'nowhere'} does not exist" in ran.output
+    assert list(tmp_path.iterdir()) == []
+
+
+
+def test_a_directory_it_cannot_write_into_is_refused(tmp_path, monkeypatch):
+    def refuse(**kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("core.scaffold.tempfile.mkdtemp", refuse)  # as a folder of another user would
+    ran = new_in(tmp_path, "hello")
+    assert ran.exit_code == 1
+    assert f"Error: cannot write into {tmp_path}: Permission denied" in ran.output
     assert list(tmp_path.iterdir()) == []
