@@ -24,7 +24,6 @@ from datetime import datetime, timezone
 from pathlib import PurePosixPath
 from typing import Iterator
 
-from dateutil import parser as dateparser
 import lxml.html
 from lxml import etree
 
@@ -267,11 +266,28 @@ def _page_time(root) -> datetime | None:
         text = times[0].get("datetime") if times else ""
     if not text:
         return None
-    try:
-        moment = dateparser.parse(_ORDINAL.sub(r"\1", text))
-    except (ValueError, OverflowError):
+    moment = parse_date(text)
+    if moment is None:
         return None
     return moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+# How export pages write a date ("December 3rd, 2016 4:27pm", ordinals removed first).
+PAGE_DATE_FORMATS = ("%B %d, %Y %I:%M%p", "%B %d, %Y %I:%M %p", "%b %d, %Y %I:%M%p", "%b %d, %Y %I:%M %p",
+                     "%B %d, %Y", "%b %d, %Y")
+
+
+def parse_date(text: str) -> datetime | None:
+    text = _ORDINAL.sub(r"\1", " ".join(text.split()))
+    for pattern in PAGE_DATE_FORMATS:
+        try:
+            return datetime.strptime(text, pattern)
+        except ValueError:
+            continue
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
 
 
 def _entry_time(entry: Entry) -> datetime:

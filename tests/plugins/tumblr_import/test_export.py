@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 import pytest
 
 from core.importers import ImportedPost, ImportSource, SkippedItem, SourceError
-from plugins.tumblr_import.export import read_export
+from plugins.tumblr_import.export import parse_date, read_export
 
 from .exports import POSTS_XML, json_export, post_page, tumblr_export, xml_export
 from .fake_tumblr import png
@@ -123,3 +123,15 @@ def test_a_damaged_posts_zip_or_xml_is_refused(tmp_path):
     assert all("root:" not in getattr(i, "text", "") for i in items)
     with pytest.raises(SourceError, match="not a list of Tumblr posts"):
         read(xml_export(tmp_path / "other.zip", "<rss><channel/></rss>"))
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("April 1st, 2023 2:05pm", datetime(2023, 4, 1, 14, 5)),
+    ("  December 22nd,   2016 11:59 AM ", datetime(2016, 12, 22, 11, 59)),
+    ("Mar 3rd, 2012", datetime(2012, 3, 3)),
+    ("2019-07-04T08:30:00Z", datetime(2019, 7, 4, 8, 30, tzinfo=timezone.utc)),
+    ("the day after tomorrow", None),
+    ("February 30th, 2020 1:00pm", None),
+])
+def test_page_dates(text, expected):
+    assert parse_date(text) == expected
