@@ -34,9 +34,10 @@ from .markup import MAX_HTML_CHARS, convert_element, parser, web_url
 
 MAX_ENTRIES = 200_000
 MAX_POST_BYTES = 4 * 1024 * 1024      # one post's HTML or JSON
-MAX_XML_BYTES = 512 * 1024 * 1024     # posts.xml of a large old blog
 MAX_PHOTO_BYTES = 20 * 1024 * 1024
-MAX_NESTED_BYTES = 8 * 1024 * 1024 * 1024
+MAX_NESTED_BYTES = 1024 * 1024 * 1024  # the posts.zip inside Tumblr's download
+# Core keeps four photos per post; more files named after one post are not even read.
+MAX_PHOTOS_PER_POST = 4
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".webp"}
 COPY_CHUNK = 1024 * 1024
 
@@ -157,7 +158,14 @@ class ExportReader:
 
     def photos_of(self, post_id: str) -> list[bytes]:
         found = sorted(self.media.get(post_id, []), key=lambda pair: (pair[0], pair[1].info.filename))
-        return [data for data in (e.read(MAX_PHOTO_BYTES) for _order, e in found) if data]
+        photos = []
+        for _order, entry in found:
+            data = entry.read(MAX_PHOTO_BYTES)
+            if data:
+                photos.append(data)
+            if len(photos) == MAX_PHOTOS_PER_POST:
+                break
+        return photos
 
     def _page(self, entry: Entry) -> ImportedPost | SkippedItem:
         post_id = entry.path.stem
@@ -226,19 +234,26 @@ class ExportReader:
         return item
 
     def _xml(self, entry: Entry) -> Iterator[ImportedPost | SkippedItem]:
-        data = entry.read(MAX_XML_BYTES)
-        if data is None:
-            raise SourceError("The posts.xml of this export is too large or damaged.")
-        parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False,
-                                 remove_pis=True)
+        """posts.xml, read as a stream: an old blog's file can be large."""
         try:
-            root = etree.fromstring(data, parser=parser)
+            with entry.archive.open(entry.info) as handle:
+                events = etree.iterparse(handle, events=("start", "end"), resolve_entities=False, no_network=True,
+                                         load_dtd=False, huge_tree=False, remove_pis=True)
+                for event, element in events:
+                    if event == "start":
+                        if element.getparent() is None and element.tag != "tumblr":
+                            raise SourceError("The posts.xml of this export is not a list of Tumblr posts.")
+                        continue
+                    parent = element.getparent()
+                    if element.tag == "post" and parent is not None and parent.tag == "posts":
+                        yield self._with_local_photos(map_post(xml_post(element)))
+                        element.clear(keep_tail=True)
+                        while element.getprevious() is not None:
+                            del parent[0]
         except etree.XMLSyntaxError as exc:
             raise SourceError(f"The posts.xml of this export is not valid XML: {exc}") from None
-        if root.tag != "tumblr":
-            raise SourceError("The posts.xml of this export is not a list of Tumblr posts.")
-        for element in root.iterfind("./posts/post"):
-            yield self._with_local_photos(map_post(xml_post(element)))
+        except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError) as exc:
+            raise SourceError(f"The posts.xml of this export cannot be read: {exc}") from None
 
 
 def _document(data: bytes):
