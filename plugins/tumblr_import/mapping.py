@@ -296,8 +296,11 @@ def _formatted(block: dict) -> str:
         start, end = fmt.get("start"), fmt.get("end")
         if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)):
             continue
-        if fmt.get("type") == "link" and web_url(fmt.get("url")):
-            links.append((start, end, web_url(fmt["url"])))
+        blog = fmt.get("blog") if isinstance(fmt.get("blog"), dict) else {}
+        target = web_url(fmt.get("url")) if fmt.get("type") == "link" else \
+            web_url(blog.get("url")) if fmt.get("type") == "mention" else None
+        if target:
+            links.append((start, end, target))
         elif fmt.get("type") in ("bold", "italic"):
             mark = "**" if fmt["type"] == "bold" else "*"
             marks.setdefault(start, []).append(mark)

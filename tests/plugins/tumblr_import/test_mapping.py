@@ -115,3 +115,16 @@ def test_tags_lose_their_hash_and_junk():
     post = {"id": 20, "type": "text", "timestamp": BASE_TIME, "body": "<p>x</p>",
             "tags": ["#herbs", " basil ", "", None, 7, "two words"]}
     assert map_post(post).tags == ["herbs", "basil", "two words"]
+
+
+def test_npf_mentions_and_overlapping_formatting():
+    post = {"id": 30, "type": "blocks", "timestamp": BASE_TIME, "content": [
+        {"type": "text", "text": "Thanks plantlady for the tip",
+         "formatting": [{"start": 7, "end": 16, "type": "mention",
+                         "blog": {"name": "plantlady", "url": "https://plantlady.tumblr.com/"}},
+                        {"start": 0, "end": 20, "type": "bold"}]},
+        {"type": "text", "subtype": "unordered-list-item", "text": "water *daily*"},
+    ]}
+    text = map_post(post).text
+    # A bold run cut by a link is dropped rather than leaving stray asterisks.
+    assert text == "Thanks [plantlady](https://plantlady.tumblr.com/) for the tip\n\n- water \\*daily\\*"
