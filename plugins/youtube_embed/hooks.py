@@ -14,7 +14,6 @@ from core.posts.rendering import render_text
 from core.settings import Setting, as_bool, as_int
 from core.theming import Asset
 
-from . import models  # noqa: F401 - the plugin's table, for the metadata
 from . import services
 from .cards import card
 from .jobs import fetch_video, retry_overdue
