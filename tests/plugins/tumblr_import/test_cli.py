@@ -98,3 +98,24 @@ def test_a_junk_export_fails_with_the_reason(seedpod, tmp_path):
     ran = seedpod("tumblr", "import", "alice", "--export", str(junk))
     assert ran.exit_code == 1
     assert "the import failed: This file is not a zip archive" in ran.output
+
+
+def test_the_plugin_adds_its_command_group_at_start(settings, tmp_path, monkeypatch):
+    import core.cli
+    from core.cli import context
+
+    ini = Path(tmp_path) / "pod.ini"
+    values = {**settings, "plugins": "tumblr_import"}
+    ini.write_text("[app:main]\nuse = egg:seedpod\n" + "".join(f"{k} = {v}\n" for k, v in values.items() if k != "here"))
+    real = core.cli.cli
+    copy = type(real)(real.name, commands=dict(real.commands), params=list(real.params), callback=real.callback)
+    monkeypatch.setattr(core.cli, "cli", copy)  # the real command stays untouched for other tests
+    monkeypatch.setattr(context.State, "_pods", {})
+    try:
+        core.cli._add_plugin_commands(["--config", str(ini)])
+        assert copy.commands["tumblr"] is tumblr_group
+        help_text = CliRunner().invoke(copy, ["--config", str(ini), "tumblr", "import", "--help"]).output
+        assert "--blog TEXT" in help_text and "--aspect NAME" in help_text and "--federate" in help_text
+    finally:
+        for pod in context.State._pods.values():
+            pod.engine.dispose()
