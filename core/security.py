@@ -54,7 +54,7 @@ class SecurityPolicy:
     def remember(self, request, token, **kw):
         """Headers that give the browser the sign-in token of a new session."""
         max_age = request.registry.pod.settings["sessions.max_age_days"] * 86400
-        secure = request.registry.pod.url.startswith("https://")
+        secure = request.origin.startswith("https://")  # an http onion of an https pod too
         return [("Set-Cookie", make_cookie(SESSION_COOKIE, token, max_age=max_age, path="/", secure=secure,
                                            httponly=True, samesite="lax"))]
 
@@ -178,7 +178,9 @@ def content_security_policy(request) -> str:
     for answer in pod.pm.hook.extra_csp_sources(request=request):
         for directive, sources in (answer or {}).items():
             if directive in WIDENABLE_DIRECTIVES:
-                extra.setdefault(directive, []).extend(s for s in sources if s and ";" not in s and "," not in s)
+                allowed = [s for s in sources if s and ";" not in s and "," not in s]
+                if allowed:
+                    extra.setdefault(directive, []).extend(allowed)
     if not extra:
         return CONTENT_SECURITY_POLICY
     base = {"frame-src": ["'self'"], "img-src": ["'self'", "data:"], "media-src": ["'self'"],
@@ -197,12 +199,19 @@ def add_security_headers(event: NewResponse) -> None:
     headers.setdefault("X-Frame-Options", "DENY")
 
 
+def session_factory(secret: str):
+    """Signed cookie sessions, Secure when the request's origin is https: a request to an http
+    alternate origin (core.origins) must get a cookie its browser sends back."""
+    options = dict(cookie_name="seedpod_session", httponly=True, samesite="Lax", timeout=None, reissue_time=None,
+                   max_age=None)
+    secure = SignedCookieSessionFactory(secret, secure=True, **options)
+    plain = SignedCookieSessionFactory(secret, secure=False, **options)
+    return lambda request: (secure if request.origin.startswith("https://") else plain)(request)
+
+
 def includeme(config):
     pod = config.registry.pod
-    secure = pod.url.startswith("https://")
-    config.set_session_factory(SignedCookieSessionFactory(
-        pod.settings["secret"], cookie_name="seedpod_session", httponly=True, secure=secure, samesite="Lax",
-        timeout=None, reissue_time=None, max_age=None))
+    config.set_session_factory(session_factory(pod.settings["secret"]))
     config.set_default_csrf_options(require_csrf=True)
     config.set_security_policy(SecurityPolicy())
     config.set_root_factory(RootFactory)
