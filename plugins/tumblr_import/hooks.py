@@ -6,7 +6,7 @@ an uploaded Tumblr export (always offered: it needs nothing from the podmin).
 from __future__ import annotations
 
 from core.hookspecs import hookimpl
-from core.importers import Importer
+from core.importers import Importer, SourceError
 from core.settings import Setting, as_bool
 
 from .api import blog_identifier, check_blog, read_posts
@@ -30,6 +30,8 @@ def register_settings(pod):
 def read_blog(source):
     """The posts of the blog the user named, through the API."""
     blog = blog_identifier(source.value or "")
+    if blog is None:
+        raise SourceError(check_blog(source.value or ""))
     pod = source.pod
     for post in read_posts(pod, blog, source.set_total, npf=pod.settings[f"{NAME}.npf"]):
         yield map_post(post)

@@ -28,7 +28,8 @@ EMPHASIS = {"strong": "**", "b": "**", "em": "*", "i": "*"}
 _SPACES = re.compile(r"\s+")
 _SPECIAL = re.compile(r"([\\`*_\[\]])")
 _URL = re.compile(r"https?://\S+")
-_LINE_START = re.compile(r"^(\s*)(>|[-+](?=\s)|\d+[.)](?=\s))", re.MULTILINE)
+# What would start a quote, a list or a heading at the start of a line.
+_LINE_START = re.compile(r"^(\s*)(\d*)(>|[-+](?=\s)|(?<=\d)[.)](?=\s)|#{1,6}(?=\s))", re.MULTILINE)
 
 
 def parser() -> lxml.html.HTMLParser:
@@ -62,7 +63,7 @@ def escape_text(text: str) -> str:
         last = match.end()
     pieces.append(_SPECIAL.sub(r"\\\1", text[last:]))
     escaped = "".join(pieces).replace("@{", "@\\{")
-    return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
+    return _LINE_START.sub(lambda m: m.group(1) + m.group(2) + "\\" + m.group(3), escaped)
 
 
 def link(label: str, url: str) -> str:

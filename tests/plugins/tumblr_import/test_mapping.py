@@ -5,7 +5,7 @@ import pytest
 from core.importers import ImportedPost, SkippedItem
 from core.text import render_markdown
 from plugins.tumblr_import.mapping import map_post
-from plugins.tumblr_import.markup import html_to_markdown
+from plugins.tumblr_import.markup import escape_text, html_to_markdown
 
 from .samples import BASE_TIME, HOSTILE_BODY, reblog_legacy, reblog_npf, samples
 
@@ -128,3 +128,10 @@ def test_npf_mentions_and_overlapping_formatting():
     text = map_post(post).text
     # A bold run cut by a link is dropped rather than leaving stray asterisks.
     assert text == "Thanks [plantlady](https://plantlady.tumblr.com/) for the tip\n\n- water \\*daily\\*"
+
+
+@pytest.mark.parametrize("text", ["> not a quote", "- not a list", "1. not a list", "12) nor this", "# not a heading",
+                                  "*not em*", "_nor this_", "[not](a link)", "`not code`", "back\\slash"])
+def test_text_that_looks_like_markdown_stays_text(text):
+    html = render_markdown(escape_text(text))
+    assert html == f"<p>{text.replace('>', '&gt;')}</p>\n"
