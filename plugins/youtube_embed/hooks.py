@@ -23,7 +23,7 @@ NAME = "youtube_embed"
 MAX_EMBEDS_LIMIT = 20
 SWEEP_EVERY = 300  # seconds
 # Keys of the plugin's state in a request's WSGI environ.
-PAGE_KEY = f"{NAME}.page"       # this response is an HTML page
+PLAYER_KEY = f"{NAME}.player"   # this page shows a video: its policy lets the player in
 SHOWN_KEY = f"{NAME}.shown"     # per item: the links embedded, and the videos they show
 CACHE_KEY = f"{NAME}.cached"    # the cache rows already read for this page
 
@@ -96,15 +96,15 @@ def register_periodic_jobs(pod):
 
 @hookimpl
 def extra_assets(request, template_name):
-    request.environ[PAGE_KEY] = True  # a page is being rendered: its policy lets the player in
     return [Asset(request.static_url("plugins.youtube_embed:static/youtube_embed.css"), "css"),
             Asset(request.static_url("plugins.youtube_embed:static/youtube_embed.js"), "js")]
 
 
 @hookimpl
 def extra_csp_sources(request):
-    if not request.environ.get(PAGE_KEY):
-        return None  # images, feeds, API answers: no frames there
+    # Only a page that shows a video lets the player in; every other answer keeps core's policy.
+    if not request.environ.get(PLAYER_KEY):
+        return None
     return {"frame-src": [origin(request.registry.pod.settings[f"{NAME}.player_url"])]}
 
 
@@ -122,6 +122,7 @@ def embed_for_url(url, request, item):
         if len(shown) >= limit or video.id in shown.values():
             return None
         shown[url] = video.id
+    request.environ[PLAYER_KEY] = True
     return card(request, video, cached_video(request, video.id))
 
 

@@ -21,6 +21,7 @@ TITLE = "Never Gonna Give You Up"
 GOOGLE = re.compile(r"^https?://([^/]*\.)?(youtube|youtube-nocookie|youtu|ytimg|googlevideo|google|gstatic|"
                     r"googleapis|doubleclick)\.[a-z.]+(:\d+)?/")
 PLAYER = "https://www.youtube-nocookie.com/embed/"
+WATCH = "https://www.youtube.com/watch"
 STAND_IN = "<!doctype html><title>player</title><p id='stand-in'>The player would play here</p>"
 
 
@@ -37,7 +38,7 @@ def seed_video(pod) -> None:
 
 def intercept_google(context, requests: list[str]) -> None:
     def answer(route):
-        if route.request.url.startswith(PLAYER):
+        if route.request.url.startswith((PLAYER, WATCH)):
             route.fulfill(status=200, content_type="text/html", body=STAND_IN)
         else:
             route.abort()
@@ -104,3 +105,24 @@ def test_without_javascript_the_card_is_a_link_to_youtube(make_live_server, open
     expect(link.locator("img")).to_be_visible()
     expect(link).to_contain_text(TITLE)
     assert google_requests(requests) == []
+
+
+def test_a_card_on_a_page_that_does_not_allow_the_player_opens_youtube(make_live_server, browser_page):
+    """A card that arrives after the page was served (the next page of a stream) may sit on a
+    page whose policy has no room for the player: the click then goes to the video on YouTube."""
+    server = make_live_server(plugins="youtube_embed", youtube_embed__oembed_url="http://127.0.0.1:9/oembed")
+    page = browser_page
+    requests: list[str] = []
+    intercept_google(page.context, requests)
+    page.goto(server.url + "/users/sign_in")  # no video: core's policy, frames from the pod only
+    assert "youtube-nocookie" not in page.evaluate("() => document.body.innerHTML")
+    page.evaluate("""([player, watch]) => {
+        const figure = document.createElement("figure");
+        figure.dataset.testid = "youtube-embed";
+        figure.dataset.youtubePlayer = player;
+        figure.innerHTML = '<a class="youtube-embed-card" href="' + watch + '">Play</a>';
+        document.querySelector("main").append(figure);
+    }""", [f"{PLAYER}{VIDEO}?autoplay=1", f"{WATCH}?v={VIDEO}"])
+    page.get_by_test_id("youtube-embed").get_by_role("link").click()
+    expect(page).to_have_url(f"{WATCH}?v={VIDEO}")
+    expect(page.locator("#stand-in")).to_be_visible()

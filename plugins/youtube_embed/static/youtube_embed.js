@@ -4,7 +4,7 @@
 (function () {
   "use strict";
 
-  function play(figure) {
+  function play(figure, link) {
     var frame = document.createElement("iframe");
     frame.className = "youtube-embed-player";
     frame.src = figure.getAttribute("data-youtube-player");
@@ -15,9 +15,14 @@
     frame.allowFullscreen = true;
     // The player wants to know which site embeds it; the pod's own policy sends no referrer.
     frame.referrerPolicy = "strict-origin-when-cross-origin";
+    frame.setAttribute("data-youtube-watch", link.href);
     figure.replaceChildren(frame);
     figure.classList.add("youtube-embed-playing");
     frame.focus();
+  }
+
+  function originOf(url) {
+    try { return new URL(url, document.baseURI).origin; } catch (e) { return null; }
   }
 
   // One listener for the whole document, so cards added later (infinite scroll) work too.
@@ -28,6 +33,17 @@
     var figure = link && link.closest("figure[data-youtube-player]");
     if (!figure) { return; }
     event.preventDefault();
-    play(figure);
+    play(figure, link);
+  });
+
+  // The pod lets the player in only on pages that showed a video when they were served. A card
+  // brought in later (the next page of a stream) may land on a page that did not: its frame is
+  // then refused, and the reader who asked for the video goes to it on YouTube instead.
+  document.addEventListener("securitypolicyviolation", function (event) {
+    if (event.effectiveDirective !== "frame-src") { return; }
+    var blocked = originOf(event.blockedURI);
+    document.querySelectorAll("iframe[data-youtube-watch]").forEach(function (frame) {
+      if (originOf(frame.src) === blocked) { window.location.assign(frame.getAttribute("data-youtube-watch")); }
+    });
   });
 })();
