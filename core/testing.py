@@ -54,7 +54,11 @@ def bundled_plugins() -> list[str]:
 
 
 def default_plugins(database_url: str) -> str:
-    choice = TEST_PLUGINS or ("bundled" if database_url.startswith("sqlite") else "none")
+    return plugin_choice(TEST_PLUGINS or ("bundled" if database_url.startswith("sqlite") else "none"))
+
+
+def plugin_choice(choice: str) -> str:
+    """The ``plugins`` setting for "bundled", "none" or a list of names."""
     if choice == "bundled":
         return " ".join(bundled_plugins())
     return "" if choice == "none" else choice
@@ -205,10 +209,20 @@ def database_url(request, _databases, tmp_path):
     databases.clean(url)
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "plugins(names): the plugins the test's pods enable, e.g. "
+                                       "@pytest.mark.plugins(\"terms\"), \"bundled\" or \"none\" (default: see TEST_PLUGINS)")
+
+
 @pytest.fixture
-def settings(tmp_path, database_url) -> dict:
-    """Settings of the pod under test; change them before asking for ``pod`` or ``app``."""
-    return base_settings(tmp_path, database_url)
+def settings(request, tmp_path, database_url) -> dict:
+    """Settings of the pod under test; change them before asking for ``pod`` or ``app``.
+    A ``plugins`` mark on the test (or its module) sets the enabled plugins."""
+    values = base_settings(tmp_path, database_url)
+    marker = request.node.get_closest_marker("plugins")
+    if marker is not None:
+        values["plugins"] = plugin_choice(marker.args[0] if marker.args else "none")
+    return values
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ def test_environment_overrides_the_ini(make_pod):
     assert pod.settings["server.port"] == 7000
 
 
+@pytest.mark.plugins("landing_page terms")
 def test_plugin_settings_are_overridden_from_the_environment_too(make_pod):
     pod = make_pod(environ={"SEEDPOD_TERMS_MINIMUM_AGE": "16"})
     assert pod.settings["terms.minimum_age"] == 16

@@ -17,6 +17,9 @@ from core.plugins import describe
 from core.settings import Setting, as_bool
 from core.testing import PASSWORD, app_for, browse, csrf, sign_in
 
+# These tests read the bundled landing_page and terms plugins.
+pytestmark = pytest.mark.plugins("landing_page terms")
+
 VERSION = metadata.version("seedpod")
 RESTART = "Restart the pod (web and workers) for this to take effect."
 

@@ -48,6 +48,7 @@ def test_users_and_moderators_cannot_change_settings(member, pod):
     assert pod.name == "Seedpod"
 
 
+@pytest.mark.plugins("landing_page terms")
 def test_the_form_shows_the_running_values_and_links_to_the_plugin_pages(member):
     page = member("boss", "admin").get("/admin/settings")
     form = page.forms["pod-settings"]
@@ -66,6 +67,7 @@ def test_a_disabled_plugin_is_said_to_be_off(make_app):
     assert "not enabled" in landing.text
 
 
+@pytest.mark.plugins("landing_page terms")
 def test_changes_show_on_the_next_request_and_in_nodeinfo(member, pod):
     admin = member("boss", "admin")
     visitor = member(None)

@@ -76,6 +76,7 @@ def test_the_environment_wins_over_a_stored_value_at_start_and_on_refresh(pod, d
     assert again.name == "From env"
 
 
+@pytest.mark.plugins("landing_page terms")
 def test_stored_settings_of_core_and_plugins_apply_at_the_next_start(pod, dbsession, make_pod):
     assert pod.settings["terms.minimum_age"] == 13
     restart = site.save(dbsession, pod, {"terms.minimum_age": "16", "mail.from": "pod@example.org",

@@ -45,6 +45,7 @@ def sign_out(page, server, username: str):
     expect(header(page).get_by_role("link", name="Sign in")).to_be_visible()
 
 
+@pytest.mark.plugins("bundled")  # the terms, and every other bundled plugin along the way
 @pytest.mark.parametrize("theme, javascript", THEMES)
 def test_visitor_signs_up_signs_out_signs_in_and_reads_the_terms(
         make_live_server, open_page, screenshot, theme, javascript):

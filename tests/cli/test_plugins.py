@@ -102,7 +102,7 @@ def test_enabling_an_unknown_plugin_fails_and_changes_nothing(seedpod, ini, coun
 
     assert ran.exit_code == 1
     assert ran.stderr == ("Error: no plugin named 'nosuchplugin' is installed; "
-                          "installed: landing_page, terms\n")
+                          f"installed: {INSTALLED}\n")
     assert count(ini, "plugin_states") == 0
     assert seedpod("plugins", "list").stdout == before
 
@@ -112,7 +112,8 @@ def test_enabling_an_unknown_plugin_fails_and_changes_nothing(seedpod, ini, coun
     assert count(ini, "plugin_states") == 0
 
 
-UNKNOWN_PLUGIN = ("plugin 'nosuchplugin' is enabled but not installed (installed plugins: landing_page, terms); "
+INSTALLED = ", ".join(sorted(ep.name for ep in metadata.entry_points(group="seedpod.plugins")))
+UNKNOWN_PLUGIN = (f"plugin 'nosuchplugin' is enabled but not installed (installed plugins: {INSTALLED}); "
                   "install it or remove it from the `plugins` setting")
 
 EVERY_COMMAND = [

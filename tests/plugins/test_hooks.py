@@ -306,6 +306,7 @@ class LandingPlugin:
         return Response('<h1 data-testid="example-landing">Welcome to the example pod</h1>')
 
 
+@pytest.mark.plugins("landing_page terms")
 def test_hook_landing_page(make_app):
     app = make_app(extra_plugins={"example": LandingPlugin(answer=True)})
     assert tree(app.get("/", status=200)).xpath("//h1[@data-testid='example-landing']")

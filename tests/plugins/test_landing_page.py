@@ -3,6 +3,9 @@ import pytest
 from core.pod import StartupError
 from core.testing import sign_up
 
+# These tests read the bundled landing_page and terms plugins.
+pytestmark = pytest.mark.plugins("landing_page terms")
+
 
 def test_visitors_see_name_description_sign_up_and_statistics(new_browser, make_app):
     sign_up(new_browser(), "alice")

@@ -2,6 +2,9 @@ import pytest
 
 from core.pod import StartupError
 
+# These tests read the bundled landing_page and terms plugins.
+pytestmark = pytest.mark.plugins("landing_page terms")
+
 
 def test_terms_page_uses_the_settings(make_app):
     app = make_app(**{"terms.jurisdiction": "the Republic of Ireland", "terms.minimum_age": "16",
