@@ -145,6 +145,13 @@ def upload_media(pod, auth: OAuth1, data: bytes, file_name: str, content_type: s
     return media_id
 
 
+def describe_media(pod, auth: OAuth1, media_id: str, alt_text: str) -> None:
+    """Give an uploaded photo its alt text (X keeps at most 1000 characters)."""
+    body = {"media_id": media_id, "alt_text": {"text": alt_text[:1000]}}
+    call(pod, "POST", setting(pod, "upload_url").rstrip("/") + "/1.1/media/metadata/create.json", auth,
+         data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+
+
 def create_tweet(pod, auth: OAuth1, text: str, media_ids: list[str]) -> str:
     body: dict = {"text": text}
     if media_ids:

@@ -177,12 +177,12 @@ def send(pod, post_id: int, now: dt.datetime | None = None) -> str | None:
         text = fit(plain_text(post.text), post_url(pod, post.guid))
         photos = list(session.scalars(sa.select(Photo).where(Photo.post_id == post_id, Photo.remote_photo_path.is_(None))
                                       .order_by(Photo.id).limit(MAX_MEDIA)))
-        files = [f for f in (media_file(pod, photo) for photo in photos) if f is not None]
+        files = [(f, photo.text) for photo in photos if (f := media_file(pod, photo)) is not None]
         account_id, token, token_secret = account.id, account.access_token, account.access_token_secret
     # No transaction stays open while X answers (SQLite would keep the writes below waiting).
     auth = oauth.signer(pod, token, token_secret)
     try:
-        media_ids = [oauth.upload_media(pod, auth, *media) for media in files]
+        media_ids = [upload(pod, auth, media, alt_text) for media, alt_text in files]
         tweet_id = oauth.create_tweet(pod, auth, text, media_ids)
     except oauth.XError as exc:
         return _failed(pod, claimed, account_id, exc, now)
@@ -195,6 +195,18 @@ def send(pod, post_id: int, now: dt.datetime | None = None) -> str | None:
     if state == DELETING:
         delete(pod, guid, now)
     return state
+
+
+def upload(pod, auth, media: tuple[bytes, str, str], alt_text: str) -> str:
+    media_id = oauth.upload_media(pod, auth, *media)
+    if alt_text:
+        try:
+            oauth.describe_media(pod, auth, media_id, alt_text)
+        except oauth.XError as exc:
+            if exc.unauthorized or exc.temporary:
+                raise
+            log.warning("X refused the alt text of media %s: %s", media_id, exc)  # the photo still goes
+    return media_id
 
 
 def media_file(pod, photo: Photo) -> tuple[bytes, str, str] | None:

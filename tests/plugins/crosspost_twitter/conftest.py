@@ -46,6 +46,7 @@ class FakeX:
     access_tokens: dict = field(default_factory=dict)    # token -> (secret, user id, screen name)
     tweets: dict = field(default_factory=dict)           # id -> {"text", "media_ids", "token"}
     media: dict = field(default_factory=dict)            # id -> bytes
+    alt_texts: dict = field(default_factory=dict)        # media id -> alt text
     failures: list = field(default_factory=list)         # (method, path prefix, status, body, headers)
     nonces: set = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -193,6 +194,12 @@ class Handler(BaseHTTPRequestHandler):
             fake.media[media_id] = self.seen.media
             return self.answer(200, {"media_id": int(media_id), "media_id_string": media_id, "size": len(self.seen.media),
                                      "expires_after_secs": 86400, "image": {"image_type": "image/png"}})
+        if method == "POST" and path == UPLOAD_PREFIX + "/1.1/media/metadata/create.json":
+            payload = self.seen.json or {}
+            if payload.get("media_id") not in fake.media:
+                return self.answer(400, {"errors": [{"code": 324, "message": "The media_id is invalid."}]})
+            fake.alt_texts[payload["media_id"]] = (payload.get("alt_text") or {}).get("text", "")
+            return self.answer(200, "", "text/plain")
         if method == "POST" and path == "/2/tweets":
             payload = self.seen.json or {}
             text = payload.get("text", "")
@@ -268,7 +275,7 @@ def connect(browser, fake: FakeX):
 
 
 def compose(browser, text: str = "Hello X", visibility: str = "public", crosspost: bool = True,
-            photos=(), forge: bool = False):
+            photos=(), alt_texts=(), forge: bool = False):
     """Write a post from the composer; ``forge`` adds the crosspost field even when the page
     does not offer it."""
     page = browser.get("/status_messages")
@@ -277,6 +284,8 @@ def compose(browser, text: str = "Hello X", visibility: str = "public", crosspos
     form["visibility"] = visibility
     for index, upload in enumerate(photos):
         form.set("photo", upload, index=index)
+    for index, alt_text in enumerate(alt_texts):
+        form.set("photo_alt", alt_text, index=index)
     offered = "crosspost_twitter" in form.fields
     fields = [(name, value) for name, value in form.submit_fields() if name != "crosspost_twitter"]
     if crosspost and (offered or forge):

@@ -181,3 +181,41 @@ def test_disconnecting_cancels_what_waits(alice, fake_x):
     with alice.pod.session_factory() as session:
         assert session.scalar(sa.select(Tweet.state)) == "cancelled"
         assert session.scalar(sa.select(sa.func.count()).select_from(Account)) == 0
+
+
+def test_the_periodic_sweep_sends_what_is_due(alice, fake_x):
+    from plugins.crosspost_twitter import jobs
+
+    assert [(p.job, p.every) for p in alice.pod.jobs.periodic if p.job is jobs.sweep_tweets] == \
+        [(jobs.sweep_tweets, jobs.SWEEP_EVERY)]
+    fake_x.fail_next("POST", "/2/tweets", 503, UNAVAILABLE)
+    compose(alice, "Later")
+    settle(alice.pod)
+    with alice.pod.session_factory() as session:  # the backoff is over
+        session.execute(sa.update(Tweet).values(next_attempt_at=utcnow() - dt.timedelta(seconds=1)))
+        session.commit()
+    alice.pod.jobs.send(jobs.sweep_tweets)
+    settle(alice.pod)
+    assert rows(alice.pod)[0].state == "sent" and len(fake_x.tweets) == 1
+
+
+def test_deleting_a_tweet_waits_out_trouble_and_revoked_access(alice, fake_x):
+    from .conftest import form_with_action
+
+    compose(alice, "Delete me later")
+    settle(alice.pod)
+    [row] = rows(alice.pod)
+    fake_x.fail_next("DELETE", "/2/tweets/", 503, UNAVAILABLE)
+    guid = row.post_guid
+    form_with_action(alice.get(f"/posts/{guid}"), f"/posts/{guid}/delete").submit(status=303)
+    settle(alice.pod)
+    [row] = rows(alice.pod)
+    assert row.state == "deleting" and "X answered 503" in row.last_error and len(fake_x.tweets) == 1
+    fake_x.revoke_all()
+    assert services.sweep(alice.pod, now=row.next_attempt_at) == ([], [guid])
+    assert services.delete(alice.pod, guid, now=row.next_attempt_at) == "deleting"
+    assert needs_reconnect(alice.pod)
+    assert services.sweep(alice.pod, now=utcnow() + dt.timedelta(days=1)) == ([], [])
+    connect(alice, fake_x)  # connecting again sends the deletion that waited
+    settle(alice.pod)
+    assert rows(alice.pod)[0].state == "deleted" and fake_x.tweets == {}

@@ -92,13 +92,15 @@ def test_a_long_post_is_cut_on_a_word_and_links_back(alice, fake_x):
 
 def test_photos_are_uploaded_then_attached(alice, fake_x):
     images = [png((200, 30, 30)), png((30, 200, 30))]
-    compose(alice, "Two squares", photos=[Upload(f"{n}.png", data, "image/png") for n, data in enumerate(images)])
+    compose(alice, "Two squares", photos=[Upload(f"{n}.png", data, "image/png") for n, data in enumerate(images)],
+            alt_texts=["A red square", ""])
     settle(alice.pod)
     uploads = fake_x.calls("POST", "/upload-host/1.1/media/upload.json")
     assert len(uploads) == 2 and all(u.media.startswith(b"\x89PNG") for u in uploads)
     [tweet] = fake_x.tweets.values()
     assert tweet["text"] == "Two squares"
     assert tweet["media_ids"] == list(fake_x.media)
+    assert fake_x.alt_texts == {tweet["media_ids"][0]: "A red square"}  # the second photo has none
     [call] = fake_x.calls("POST", "/2/tweets")
     assert call.json["media"] == {"media_ids": list(fake_x.media)}
 
