@@ -102,3 +102,53 @@ def test_the_rules_still_hold(make_pod, upstream):
     with pytest.raises(http.Refused):
         http.request(strict, "GET", "ftp://example.org/", purpose="oembed")
     assert seen == []
+
+
+class OnionCarrier:
+    """A transport for .onion names that answers itself, recording what it was asked."""
+
+    def __init__(self):
+        self.asked = []
+
+    def request(self, method, url, **kwargs):
+        import io
+
+        import requests
+
+        self.asked.append((method, url))
+        answer = requests.Response()
+        answer.status_code, answer.url = 200, url
+        answer.raw = io.BytesIO(b"onion")
+        answer.raw.stream = lambda size, decode_content=True: iter([b"onion"])
+        return answer
+
+    def http_transport_for(self, url, purpose, pod):
+        return self if ".onion" in url else None
+
+
+def test_plain_http_is_allowed_to_onion_names_only(make_pod):
+    from core.hookspecs import hookimpl
+
+    carrier = OnionCarrier()
+
+    class Plugin:
+        @hookimpl
+        def http_transport_for(self, url, purpose, pod):
+            return carrier.http_transport_for(url, purpose, pod)
+
+    strict = make_pod(federation__allow_http="false", extra_plugins={"onions": Plugin()})
+    onion = "http://" + "a" * 56 + ".onion/.well-known/host-meta"
+
+    assert http.get(strict, onion, purpose="fetch").body == b"onion"
+    assert carrier.asked == [("GET", onion)]
+    with pytest.raises(http.Refused):
+        http.get(strict, "http://example.org/", purpose="fetch")
+
+
+def test_an_onion_pod_is_addressed_over_http(make_pod):
+    from core.federation.http import pod_base_url
+
+    strict = make_pod(federation__allow_http="false")
+    assert pod_base_url(strict, "abc.onion", https=False) == "http://abc.onion"
+    assert pod_base_url(strict, "abc.example", https=False) == "https://abc.example"
+    assert pod_base_url(strict, "abc.onion", https=True) == "https://abc.onion"

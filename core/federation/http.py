@@ -4,7 +4,8 @@ Everything the pod fetches or sends to another pod goes through :func:`get` or :
 so the rules below hold everywhere:
 
 * https only; a plain ``http://`` URL is refused unless ``federation.allow_http`` is set
-  (development and tests), on the first request and on every redirect hop;
+  (development and tests) or the host is a ``.onion`` name (Tor encrypts and authenticates
+  those connections itself), on the first request and on every redirect hop;
 * no private, loopback, link-local, reserved, multicast or unspecified address, IPv4 or IPv6,
   unless ``federation.allow_private_addresses`` is set. Someone on the internet chooses the
   URLs we fetch (a WebFinger document names the hCard URL), so without this any remote user
@@ -120,8 +121,15 @@ class Policy:
 def pod_base_url(pod, host: str, https: bool) -> str:
     """``scheme://host[:port]`` of another pod: http only when it is not known for https and
     the pod allows http at all (PROTOCOL.md §5.4)."""
-    scheme = "http" if not https and pod.settings["federation.allow_http"] else "https"
+    plain_allowed = pod.settings["federation.allow_http"] or is_onion(host.split(":")[0])
+    scheme = "http" if not https and plain_allowed else "https"
     return f"{scheme}://{host.lower()}"
+
+
+def is_onion(hostname: str) -> bool:
+    """An onion service name (RFC 7686): reachable only through Tor, which encrypts and
+    authenticates the connection end to end, so plain http to it is as safe as https."""
+    return hostname.lower().rstrip(".").endswith(".onion")
 
 
 # --- the address rule -------------------------------------------------------------------
@@ -228,7 +236,7 @@ def _check_url(url: str, policy: Policy, purpose: str) -> None:
         raise _refuse(f"malformed URL {url!r}: {exc}", url, purpose) from None
     if parts.scheme not in ("http", "https"):
         raise _refuse(f"only https URLs are fetched, not {url!r}", url, purpose)
-    if parts.scheme == "http" and not policy.allow_http:
+    if parts.scheme == "http" and not policy.allow_http and not is_onion(parts.hostname or ""):
         raise _refuse(f"plain http is not allowed (federation.allow_http is off): {url}", url, purpose)
     if not parts.hostname:
         raise _refuse(f"URL without a host: {url!r}", url, purpose)
