@@ -53,8 +53,8 @@ def render_slot(request, slot, context):
     """HTML for a named slot of a page.
 
     Layouts and core templates call ``render_slot`` at fixed places: ``head``,
-    ``header``, ``footer``, ``sign_up_form``, ``stream_top``, ``settings_page``, and
-    ``composer_options`` (inside the composer's form, above its button; the context holds
+    ``header``, ``footer``, ``sign_up_form``, ``stream_top``, ``settings_page``,
+    ``admin_dashboard`` (on ``/admin``, for admins only), and ``composer_options`` (inside the composer's form, above its button; the context holds
     ``user``; the fields added there reach ``composer_submitted``).
     ``context`` is a dict of what the page shows. Return safe HTML as a ``str`` (use
     ``markupsafe.escape`` for any text that came from a user) or None; the fragments
