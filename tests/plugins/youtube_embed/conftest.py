@@ -52,12 +52,14 @@ class FakeYouTube:
     requests: list[Seen] = field(default_factory=list)
     behaviour: dict[str, str] = field(default_factory=dict)
     titles: dict[str, str] = field(default_factory=dict)
+    authors: dict[str, str] = field(default_factory=dict)
     slow_seconds: float = 2.5
 
     def reset(self) -> None:
         self.requests.clear()
         self.behaviour.clear()
         self.titles.clear()
+        self.authors.clear()
 
     def oembed_requests(self) -> list[Seen]:
         return [r for r in self.requests if r.path == "/oembed"]
@@ -106,7 +108,7 @@ def make_handler(fake: FakeYouTube):
                 time.sleep(fake.slow_seconds)
             document = {
                 "title": fake.titles.get(video_id, f"Video {video_id}"),
-                "author_name": f"Channel of {video_id}",
+                "author_name": fake.authors.get(video_id, f"Channel of {video_id}"),
                 "author_url": "https://www.youtube.com/@someone",
                 "type": "video",
                 "height": 113,

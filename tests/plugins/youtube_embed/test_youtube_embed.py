@@ -93,8 +93,9 @@ def test_the_card_is_in_streams_and_under_comments(member, publish, add_comment,
     assert len(embeds(page)) == 1  # the post's own card is not repeated for the comment
 
 
-def test_a_hostile_title_is_shown_as_text(member, publish, youtube, pod):
+def test_a_hostile_title_and_author_are_shown_as_text(member, publish, youtube, pod):
     youtube.titles[VIDEO] = '<script>alert("title")</script> & <b>"bold"</b>'
+    youtube.authors[VIDEO] = '<img src=x onerror="alert(2)">Channel'
     alice = member("alice")
     guid = publish(alice, f"https://youtu.be/{VIDEO}")
     pod.jobs.drain()
@@ -104,6 +105,9 @@ def test_a_hostile_title_is_shown_as_text(member, publish, youtube, pod):
     [figure] = embeds(page)
     assert figure.cssselect(".youtube-embed-title")[0].text == youtube.titles[VIDEO]
     assert figure.get("data-youtube-title") == youtube.titles[VIDEO]
+    assert figure.cssselect(".youtube-embed-author")[0].text == youtube.authors[VIDEO]
+    assert "<img src=x" not in page.text and figure.cssselect("img") != []  # the pod's thumbnail only
+    assert [img.get("class") for img in figure.cssselect("img")] == ["youtube-embed-thumbnail"]
 
 
 def test_the_oembed_html_is_never_used(member, publish, youtube, pod, videos):
