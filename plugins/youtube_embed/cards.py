@@ -30,7 +30,7 @@ def thumbnail_token(pod, video_id: str) -> str:
 def card(request, video: Video, cached: Cached | None) -> Markup:
     pod = request.registry.pod
     player_url = pod.settings["youtube_embed.player_url"]
-    ready = cached is not None and cached.title
+    ready = cached is not None and bool(cached.title)
     title = cached.title if ready else GENERIC_TITLE
     author = cached.author_name if ready else None
     if not pod.settings["youtube_embed.privacy_mode"]:

@@ -268,3 +268,17 @@ def test_settings_have_their_defaults(pod):
                         "youtube_embed.oembed_url": "https://www.youtube.com/oembed",
                         "youtube_embed.player_url": "https://www.youtube-nocookie.com/embed/"}
     assert pod.settings["youtube_embed.privacy_mode"] is True
+
+
+def test_a_post_shown_twice_on_a_page_has_its_cards_both_times(member, publish):
+    alice, bob = member("alice"), member("bob")
+    guid = publish(alice, f"https://youtu.be/{VIDEO} https://youtu.be/{OTHER} https://youtu.be/{THIRD} "
+                          f"https://youtu.be/{FOURTH}")
+    page = bob.get(f"/posts/{guid}")
+    reshare = next(f for f in page.forms.values() if f.action.endswith(f"/posts/{guid}/reshare"))
+    assert reshare.submit().status_int == 303
+    # The public stream shows alice's post and, inside bob's reshare, the same post again.
+    root = lxml.html.fromstring(bob.get("/public").text)
+    posts = root.cssselect("article[data-testid=post]")
+    assert len(posts) == 2
+    assert [len(p.cssselect("figure[data-testid=youtube-embed]")) for p in posts] == [3, 3]
