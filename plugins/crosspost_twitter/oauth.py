@@ -41,6 +41,19 @@ class XError(Exception):
         return self.status in (0, 429) or self.status >= 500
 
 
+class BadAnswer(XError):
+    """X's answer, or the pod's rules, leave nothing to retry: a 2xx answer without what it
+    should hold (the tweet may exist, so sending again could post twice), or a request the
+    pod refuses to make."""
+
+    def __str__(self) -> str:
+        return self.message
+
+    @property
+    def temporary(self) -> bool:
+        return False
+
+
 def setting(pod, key: str) -> str:
     return str(pod.settings[f"{NAME}.{key}"]).strip()
 
@@ -66,7 +79,7 @@ def call(pod, method: str, url: str, auth: OAuth1, **kwargs) -> http.Response:
     except http.Unreachable as exc:
         raise XError(0, f"X could not be reached: {exc}") from None
     except http.Refused as exc:
-        raise XError(400, f"this pod refuses to send the request: {exc}") from None
+        raise BadAnswer(0, f"This pod refuses to send the request to X: {exc}") from None
     if not 200 <= answer.status < 300:
         raise XError(answer.status, error_message(answer), rate_limit_reset(answer))
     return answer
@@ -108,7 +121,7 @@ def request_token(pod, callback_url: str) -> tuple[str, str]:
     answer = call(pod, "POST", oauth_url(pod) + "/request_token", signer(pod, callback_uri=callback_url))
     values = form(answer)
     if values.get("oauth_callback_confirmed") != "true" or not values.get("oauth_token"):
-        raise XError(answer.status, "X did not confirm the callback address")
+        raise BadAnswer(answer.status, "X did not confirm the callback address")
     return values["oauth_token"], values.get("oauth_token_secret", "")
 
 
@@ -129,7 +142,7 @@ def access_token(pod, token: str, token_secret: str, verifier: str) -> AccessTok
     answer = call(pod, "POST", oauth_url(pod) + "/access_token", signer(pod, token, token_secret, verifier=verifier))
     values = form(answer)
     if not values.get("oauth_token") or not values.get("oauth_token_secret"):
-        raise XError(answer.status, "X's answer held no access token")
+        raise BadAnswer(answer.status, "X's answer held no access token")
     return AccessToken(values["oauth_token"], values["oauth_token_secret"], values.get("user_id", ""),
                        values.get("screen_name", ""))
 
@@ -141,7 +154,7 @@ def upload_media(pod, auth: OAuth1, data: bytes, file_name: str, content_type: s
     answer = call(pod, "POST", url, auth, files={"media": (file_name, data, content_type)})
     media_id = _json(answer).get("media_id_string") or str(_json(answer).get("media_id") or "")
     if not media_id:
-        raise XError(answer.status, "X's upload answer held no media id")
+        raise BadAnswer(answer.status, "X's upload answer held no media id")
     return media_id
 
 
@@ -160,7 +173,7 @@ def create_tweet(pod, auth: OAuth1, text: str, media_ids: list[str]) -> str:
                   data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
     tweet_id = (_json(answer).get("data") or {}).get("id")
     if not tweet_id:
-        raise XError(answer.status, "X's answer held no tweet id")
+        raise BadAnswer(answer.status, "X's answer held no tweet id; it may have published the post anyway")
     return str(tweet_id)
 
 

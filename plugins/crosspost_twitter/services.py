@@ -39,6 +39,7 @@ MAX_MEDIA_BYTES = 5 * 2**20  # X's limit for an image
 MAX_ATTEMPTS = 10  # for X's own trouble (5xx) or no answer; a 429 or 401 does not count
 LEASE = dt.timedelta(minutes=15)  # far beyond the send job's time limit
 ERROR_MAX = 1000
+DISCONNECTED = "Not sent: the X account was disconnected."
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -83,7 +84,7 @@ def disconnect(dbsession, user_id: int) -> bool:
         return False
     dbsession.delete(account)
     dbsession.execute(sa.update(Tweet).where(Tweet.user_id == user_id, Tweet.state == PENDING).values(
-        state=CANCELLED, last_error="Not sent: the X account was disconnected.", updated_at=utcnow()))
+        state=CANCELLED, last_error=DISCONNECTED, updated_at=utcnow()))
     dbsession.flush()
     return True
 
@@ -170,6 +171,10 @@ def send(pod, post_id: int, now: dt.datetime | None = None) -> str | None:
         post = session.get(Post, post_id)
         account = session.scalar(sa.select(Account).join(Tweet, Tweet.user_id == Account.user_id)
                                  .where(Tweet.id == claimed.tweet_id))
+        if account is None:  # disconnected since the claim, which cancels what waits
+            session.close()
+            _record(pod, claimed, state=CANCELLED, last_error=DISCONNECTED)
+            return CANCELLED
         if post is None or not post.public:
             session.close()
             _record(pod, claimed, state=CANCELLED, last_error="Not sent: the post is gone or not public.")

@@ -58,7 +58,7 @@ def callback(request):
     if not isinstance(started, dict) or not started.get("token"):
         return settings_page(request, "This answer from X was already used, or no connection was started "
                                       "in this browser. Connect again.", 400)
-    if not hmac.compare_digest(str(started["token"]), token):
+    if not hmac.compare_digest(str(started["token"]).encode(), token.encode()):
         return settings_page(request, "This answer from X is not for the connection you started. "
                                       "Connect again.", 400)
     try:

@@ -149,3 +149,12 @@ def test_connect_again_after_x_refused_the_tokens(x_app, fake_x):
     connect(x_app, fake_x)
     assert [(name, reconnect) for name, _, reconnect in accounts(x_app.pod)] == [("alice_on_x", False)]
     assert 'data-testid="crosspost-twitter-reconnect"' not in x_app.get("/p/crosspost_twitter/").text
+
+
+def test_junk_in_the_callback_is_a_clear_error(x_app, fake_x):
+    sign_up(x_app, "alice")
+    start_connecting(x_app, fake_x)
+    page = x_app.get("/p/crosspost_twitter/callback", {"oauth_token": "é\u2028<script>", "oauth_verifier": "ü"},
+                     status=400)
+    assert "not for the connection you started" in page.text and "<script>" not in page.text
+    assert accounts(x_app.pod) == []

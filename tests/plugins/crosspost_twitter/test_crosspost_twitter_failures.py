@@ -219,3 +219,12 @@ def test_deleting_a_tweet_waits_out_trouble_and_revoked_access(alice, fake_x):
     connect(alice, fake_x)  # connecting again sends the deletion that waited
     settle(alice.pod)
     assert rows(alice.pod)[0].state == "deleted" and fake_x.tweets == {}
+
+
+def test_an_answer_without_a_tweet_id_is_never_retried(alice, fake_x):
+    fake_x.fail_next("POST", "/2/tweets", 201, {"data": {}})  # X may have published it: no second try
+    compose(alice, "Odd answer")
+    settle(alice.pod)
+    [row] = rows(alice.pod)
+    assert row.state == "failed" and row.last_error.startswith("X's answer held no tweet id")
+    assert services.sweep(alice.pod, now=utcnow() + dt.timedelta(days=1)) == ([], [])
