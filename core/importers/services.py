@@ -22,6 +22,7 @@ from typing import Callable
 import sqlalchemy as sa
 import transaction
 
+from ..accounts.models import User
 from ..db import tm_session, utcnow
 from . import Importer, ImportedPost, ImportSource, SkippedItem, SourceError
 from .models import DONE, FAILED, IMPORTED, ITEM_FAILED, QUEUED, RUNNING, SKIPPED, UNFINISHED, ContentImport, \
@@ -234,7 +235,9 @@ def _begin(pod, run_id: int) -> tuple[RunInfo, ImportSource, Importer] | Outcome
         if row is None or row.state not in UNFINISHED:
             return Outcome(row.state if row is not None else "gone")
         importer = importers_of(pod).get(row.importer)
-        if importer is None:
+        if ctx.dbsession.get(User, row.user_id).closed_at is not None:
+            error = "The account was closed."
+        elif importer is None:
             error = f"The importer {row.importer} is not available any more: its plugin was switched off."
         elif row.visibility == "aspect" and row.aspect_id is None:
             error = "The aspect the posts were to go to was deleted; start the import again."
@@ -362,7 +365,13 @@ def _already_there(dbsession, info: RunInfo, existing: ImportedItem) -> None:
 def handle_item(pod, info: RunInfo, item) -> None:
     if not isinstance(item, (ImportedPost, SkippedItem)):
         raise TypeError(f"importer {info.importer} yielded {item!r}, not an ImportedPost or SkippedItem")
-    external_id = str(item.external_id)[:255]
+    try:
+        _handle(pod, info, str(item.external_id)[:255], item)
+    except sa.exc.IntegrityError:
+        pass  # the same item recorded at the same moment by a second worker on this run
+
+
+def _handle(pod, info: RunInfo, external_id: str, item) -> None:
     with unit_of_work(pod) as ctx:
         existing = _existing(ctx.dbsession, info, external_id)
         if existing is not None and existing.state in (IMPORTED, SKIPPED):
@@ -381,8 +390,6 @@ def handle_item(pod, info: RunInfo, item) -> None:
             _settle(ctx.dbsession, info, existing, external_id, IMPORTED, post_id=post.id)
     except ItemFailed as exc:
         _record_failure(pod, info, external_id, str(exc))
-    except sa.exc.IntegrityError:
-        pass  # the same item recorded at the same moment by a second worker on this run
 
 
 def _record_failure(pod, info: RunInfo, external_id: str, reason: str) -> None:
@@ -448,7 +455,6 @@ def _created_at(value) -> dt.datetime | None:
 
 
 def _create_post(ctx, info: RunInfo, item: ImportedPost, photos, links):
-    from ..accounts.models import User
     from ..posts.services import Draft, PostError, PostService
 
     user = ctx.dbsession.get(User, info.user_id)

@@ -31,7 +31,9 @@ def _aspects(request):
 
 def index(request, error: str | None = None, failed_form: dict | None = None) -> dict:
     pod = request.registry.pod
-    return {"page_title": "Import posts", "importers": list(importers_of(pod).values()),
+    importers = importers_of(pod)
+    return {"page_title": "Import posts", "importers": list(importers.values()),
+            "labels": {name: importer.label for name, importer in importers.items()},
             "aspects": _aspects(request), "runs": runs_of(request.dbsession, request.user),
             "error": error, "form": failed_form or {}, "done_count": done_count,
             "max_mb": pod.settings["imports.max_upload_bytes"] / 2**20}

@@ -6,6 +6,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from core.accounts.models import User
 from core.db import utcnow
 from core.events.models import Event
 from core.federation.models import Delivery
@@ -204,7 +205,7 @@ def test_posts_to_an_aspect_are_seen_by_that_aspect_only(pod, member, example, p
     assert friends != family
 
 
-def test_a_run_is_refused_when_its_plugin_or_aspect_went_away(pod, member, example, make_pod):
+def test_a_run_is_refused_when_its_plugin_aspect_or_account_went_away(pod, member, example, make_pod):
     member("alice")
     family = aspects_of(pod, "alice")[0][0]
     run_id = start(pod, visibility=str(family))
@@ -218,6 +219,14 @@ def test_a_run_is_refused_when_its_plugin_or_aspect_went_away(pod, member, examp
     without = make_pod(plugins="")  # the same database, the example plugin switched off
     run_import(without, other)
     assert runs(pod)[1]["error"] == "The importer example.feed is not available any more: its plugin was switched off."
+
+    example.items = [post("1")]
+    last = start(pod)
+    with pod.session_factory() as session:
+        session.get(User, user_id(pod, "alice")).closed_at = utcnow()
+        session.commit()
+    run_import(pod, last)
+    assert runs(pod)[2]["error"] == "The account was closed." and posts_of(pod, "alice") == []
 
 
 def test_the_sweep_sends_again_a_run_nothing_touched_for_long(pod, member, example):

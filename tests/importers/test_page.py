@@ -146,7 +146,7 @@ def test_an_upload_is_imported_and_then_deleted(pod, member):
         "First post\n\n#garden #spring", "Third post #garden\n\n#Roses"]
     assert items(pod)["2"][:2] == ("skipped", "a reply to someone else")
     assert uploads(pod) == [] and runs(pod)[0]["upload_path"] is None
-    assert "example.archive" in text_of(alice.get("/import"), "content-import-runs")
+    assert "An example archive, started" in text_of(alice.get("/import"), "content-import-runs")
 
 
 def test_a_file_that_is_not_an_export_fails_the_run_with_the_importers_message(pod, member):
