@@ -107,7 +107,10 @@ def rate_limit_reset(answer: http.Response) -> dt.datetime | None:
     reset = answer.headers.get("x-rate-limit-reset", "").strip()
     if answer.status != 429 or not reset.isdigit():
         return None
-    return dt.datetime.fromtimestamp(int(reset), dt.timezone.utc)
+    try:
+        return dt.datetime.fromtimestamp(int(reset), dt.timezone.utc)
+    except (OverflowError, OSError, ValueError):  # not a time X would send
+        return None
 
 
 def form(answer: http.Response) -> dict[str, str]:

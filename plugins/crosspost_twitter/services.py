@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 MAX_MEDIA = 4
 MAX_MEDIA_BYTES = 5 * 2**20  # X's limit for an image
 MAX_ATTEMPTS = 10  # for X's own trouble (5xx) or no answer; a 429 or 401 does not count
+MAX_RATE_LIMIT_WAIT = dt.timedelta(hours=24)  # X's windows are 15 minutes to a day; a later reset is junk
 LEASE = dt.timedelta(minutes=15)  # far beyond the send job's time limit
 ERROR_MAX = 1000
 DISCONNECTED = "Not sent: the X account was disconnected."
@@ -238,7 +239,7 @@ def _failed(pod, claimed: Claim, account_id: int, exc: oauth.XError, now: dt.dat
         _record(pod, claimed, state=PENDING, attempts=claimed.attempts - 1, next_attempt_at=now, last_error=str(exc))
         return PENDING
     if exc.status == 429:
-        due = max(exc.retry_at or now + backoff(1), now) + dt.timedelta(seconds=1)
+        due = min(max(exc.retry_at or now + backoff(1), now), now + MAX_RATE_LIMIT_WAIT) + dt.timedelta(seconds=1)
         _record(pod, claimed, state=PENDING, attempts=claimed.attempts - 1, next_attempt_at=due, last_error=str(exc))
         return PENDING
     if exc.temporary and claimed.attempts < MAX_ATTEMPTS:
@@ -277,7 +278,8 @@ def delete(pod, guid: str, now: dt.datetime | None = None) -> str | None:
         if exc.unauthorized:
             mark_needs_reconnect(pod, account_id)
         elif exc.status == 429:
-            values["next_attempt_at"] = max(exc.retry_at or now, now) + dt.timedelta(seconds=1)
+            values["next_attempt_at"] = min(max(exc.retry_at or now, now), now + MAX_RATE_LIMIT_WAIT) \
+                + dt.timedelta(seconds=1)
         elif exc.temporary:
             values.update(attempts=attempts + 1, next_attempt_at=now + backoff(attempts + 1))
         else:

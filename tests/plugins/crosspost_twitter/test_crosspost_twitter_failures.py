@@ -228,3 +228,18 @@ def test_an_answer_without_a_tweet_id_is_never_retried(alice, fake_x):
     [row] = rows(alice.pod)
     assert row.state == "failed" and row.last_error.startswith("X's answer held no tweet id")
     assert services.sweep(alice.pod, now=utcnow() + dt.timedelta(days=1)) == ([], [])
+
+
+def test_a_rate_limit_without_a_sensible_reset_waits_a_while(alice, fake_x):
+    for reset in ("99999999999999999999", str(int(utcnow().timestamp()) + 10 * 86400)):
+        fake_x.fail_next("POST", "/2/tweets", 429, {"title": "Too Many Requests", "status": 429},
+                         {"x-rate-limit-reset": reset})
+    compose(alice, "Soon")
+    settle(alice.pod)
+    [row] = rows(alice.pod)
+    assert row.state == "pending" and dt.timedelta(seconds=30) < row.next_attempt_at - utcnow() <= dt.timedelta(minutes=2)
+    asked_at = row.next_attempt_at
+    assert services.send(alice.pod, row.post_id, now=asked_at) == "pending"
+    [row] = rows(alice.pod)
+    assert row.next_attempt_at - asked_at == dt.timedelta(hours=24, seconds=1)  # not ten days
+    assert services.send(alice.pod, row.post_id, now=row.next_attempt_at) == "sent"
