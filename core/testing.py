@@ -87,8 +87,10 @@ def migration_fingerprint() -> str:
     from . import migrations
 
     digest = hashlib.sha256()
-    bundled_versions = Path(plugins.__file__).resolve().parent.glob("*/migrations/**/*.py")
-    for path in sorted([*migrations.CORE_VERSIONS.rglob("*.py"), *bundled_versions]):
+    bundled = Path(plugins.__file__).resolve().parent
+    # A plugin's hooks.py says whether its migrations are registered at all.
+    plugin_files = [*bundled.glob("*/migrations/**/*.py"), *bundled.glob("*/hooks.py")]
+    for path in sorted([*migrations.CORE_VERSIONS.rglob("*.py"), *plugin_files]):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
 
