@@ -134,13 +134,20 @@ def pods():
 
 @pytest.fixture
 def remigrate_afterwards(ini, pods):
-    """The PostgreSQL test database is shared by a worker's tests: leave it migrated, whatever happens."""
+    """The PostgreSQL test database is shared by a worker's tests: leave it migrated, whatever
+    happens, with every bundled plugin's branch too, as the template was."""
     from core import migrations
+    from core.pod import build_pod
+    from core.testing import bundled_plugins
 
     yield
     pod = pods(ini)
-    if migrations.pending(pod):
-        migrations.upgrade(pod)
+    every = build_pod({**pod.raw_settings, "plugins": " ".join(bundled_plugins())}, environ={})
+    try:
+        if migrations.pending(every):
+            migrations.upgrade(every)
+    finally:
+        every.engine.dispose()
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ def tables(pods, ini) -> set[str]:
     return set(sa.inspect(pods(ini).engine).get_table_names()) - {"alembic_version"}
 
 
-def test_upgrade_on_a_migrated_database_changes_nothing(seedpod, heads):
+def test_upgrade_on_a_migrated_database_changes_nothing(seedpod, heads, pods, ini):
     for _ in range(2):
         ran = seedpod("db", "upgrade")
         assert ran.exit_code == 0, ran.output
@@ -27,7 +27,10 @@ def test_upgrade_on_a_migrated_database_changes_nothing(seedpod, heads):
 
     ran = seedpod("db", "current")
     assert ran.exit_code == 0, ran.output
-    assert ran.lines == heads  # and no "pending" line
+    # The enabled branches' heads, and those of plugins migrated while enabled (the test
+    # template migrates every bundled plugin); no "pending" line.
+    assert set(heads) <= set(ran.lines)
+    assert ran.lines == sorted(migrations.current(pods(ini)))
 
 
 def test_history_lists_every_migration_newest_first(seedpod, ini, pods):
