@@ -98,6 +98,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def answer(self, status: int, body, content_type: str = "application/json", headers: dict | None = None):
         data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+        self.seen.status = status  # before answering: the test may read it as soon as the answer arrives
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
@@ -105,7 +106,6 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
-        self.seen.status = status
 
     def handle_any(self, method: str):
         fake = self.fake
