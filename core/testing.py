@@ -170,13 +170,33 @@ class PostgresDatabases:
         return postgres_url(self.name)
 
     def clean(self, url: str) -> None:
+        """Empty every table the test wrote to and restart the sequences it used.
+
+        TRUNCATE of every table costs a third of a second (new files for each table and
+        index), more than most tests; emptying only the tables that hold rows, with foreign
+        keys switched off for the transaction (a superuser's right), costs a few milliseconds.
+        """
         engine = sa.create_engine(url)
         try:
             with engine.begin() as conn:
                 tables = [r[0] for r in conn.execute(sa.text(
                     "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"))]
-                if tables:
+                if not tables:
+                    return
+                probe = " UNION ALL ".join(f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM \"{t}\")" for t in tables)
+                written = [r[0] for r in conn.execute(sa.text(probe))]
+                superuser = conn.execute(sa.text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")).scalar()
+                if not superuser:
                     conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+                    return
+                if written:
+                    conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
+                    for table in written:
+                        conn.execute(sa.text(f'DELETE FROM "{table}"'))
+                used = conn.execute(sa.text(
+                    "SELECT schemaname || '.' || sequencename FROM pg_sequences WHERE last_value IS NOT NULL")).scalars()
+                for sequence in list(used):
+                    conn.execute(sa.text("SELECT setval(:sequence, 1, false)"), {"sequence": sequence})
         finally:
             engine.dispose()
 
