@@ -24,6 +24,12 @@ def links_of(fragment: str) -> list[str]:
     return list(dict.fromkeys(html.unescape(m.group(1)) for m in LINK_RE.finditer(fragment)))
 
 
+def links_in_text(text: str) -> list[str]:
+    """The links ``embed_for_url`` is asked about for a post or comment with this text (before
+    any filter): plugins call it to prepare their embeds ahead, e.g. in ``on_post_published``."""
+    return links_of(str(render_text(text)))
+
+
 def page_html(request, item) -> Markup:
     """``item``'s text (a Post or Comment) as shown on a page to this request's reader."""
     base = render_text(item.text, object_session(item))

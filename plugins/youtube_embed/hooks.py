@@ -9,8 +9,7 @@ from core.hookspecs import hookimpl
 from core.jobs import Periodic
 from core.pod import StartupError
 from core.posts.models import Comment, Post
-from core.posts.page_html import links_of
-from core.posts.rendering import render_text
+from core.posts.page_html import links_in_text
 from core.settings import Setting, as_bool, as_int
 from core.theming import Asset
 
@@ -159,7 +158,7 @@ def prefetch(pod, model, item_id: int) -> None:
         return
     limit = pod.settings[f"{NAME}.max_embeds_per_post"]
     video_ids: list[str] = []
-    for link in links_of(str(render_text(item.text))):
+    for link in links_in_text(item.text):
         video = parse(link)
         if video is not None and video.id not in video_ids and len(video_ids) < limit:
             video_ids.append(video.id)

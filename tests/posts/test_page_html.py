@@ -115,3 +115,10 @@ def test_links_are_read_unescaped_and_only_http():
                 '<a href="https://a.test/?q=1&amp;r=2">again</a></p>')
     assert links_of(fragment) == ["https://a.test/?q=1&r=2", "http://b.test/"]
     assert links_of(str(escape('<a href="https://x.test/">'))) == []
+
+
+def test_links_in_text_are_those_embeds_are_asked_about():
+    from core.posts.page_html import links_in_text
+
+    text = "see https://example.org/a, [b](https://example.org/b?x=1&y=2), `https://code.test/` and #tag"
+    assert links_in_text(text) == ["https://example.org/a", "https://example.org/b?x=1&y=2"]
