@@ -48,6 +48,7 @@ API_IMPORTER = Importer(
     check=check_blog,
 )
 
+
 def check_export_name(name: str) -> str | None:
     if not name.lower().endswith(".zip"):
         return "Upload the .zip file of your Tumblr export, as Tumblr gave it to you."
