@@ -7,6 +7,7 @@ that place), ``assets`` and ``pod``, plus whatever ``extra_template_vars`` adds.
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,7 +115,32 @@ def add_renderer_globals(event: BeforeRender) -> None:
     event.setdefault("page_title", None)
 
 
+def compile_templates_one_at_a_time() -> None:
+    """Let one thread at a time compile a Chameleon template.
+
+    Templates compile on first use, in whichever thread renders them: a waitress thread, or a
+    job thread of the embedded default rendering a mail. Python 3.11's AST compiler keeps its
+    recursion depth per interpreter, not per thread, so two compiles at once can fail with
+    "AST constructor recursion depth mismatch" (CPython gh-106905). A lock around the compile
+    step costs nothing once every template is compiled.
+    """
+    from chameleon.template import BaseTemplate
+
+    if getattr(BaseTemplate._cook, "seedpod_locked", False):
+        return
+    cook = BaseTemplate._cook
+    lock = threading.RLock()
+
+    def locked_cook(self, *args, **kwargs):
+        with lock:
+            return cook(self, *args, **kwargs)
+
+    locked_cook.seedpod_locked = True
+    BaseTemplate._cook = locked_cook
+
+
 def includeme(config):
+    compile_templates_one_at_a_time()
     pod = config.registry.pod
     theme = active_theme(pod)
     config.registry.theme = theme

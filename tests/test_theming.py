@@ -31,3 +31,32 @@ def test_every_page_carries_a_strict_content_security_policy(app):
 def test_unknown_page_is_a_friendly_404(app):
     response = app.get("/no/such/page", status=404)
     assert "There is nothing at this address." in response.text
+
+
+def test_templates_compile_one_thread_at_a_time():
+    """Two threads compiling templates at once can break Python 3.11's AST compiler."""
+    import threading
+
+    from chameleon.template import BaseTemplate
+    from chameleon.zpt.template import PageTemplate
+
+    from core.theming import compile_templates_one_at_a_time
+
+    compile_templates_one_at_a_time()
+    compile_templates_one_at_a_time()  # idempotent: wrapped once
+    assert BaseTemplate._cook.seedpod_locked
+    errors = []
+
+    def compile_many(n):
+        try:
+            for i in range(20):
+                PageTemplate(f'<div tal:repeat="x range({n}{i})"><p tal:content="x + {i}"/></div>').render()
+        except Exception as exc:  # noqa: BLE001 - collected for the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=compile_many, args=(n,)) for n in range(1, 5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
