@@ -23,9 +23,12 @@ run: $(VENV)/.installed
 	$(BIN)/seedpod --config $(CONFIG) db upgrade
 	$(BIN)/seedpod --config $(CONFIG) serve
 
+# One worker more than there are cores: many tests wait on PostgreSQL, Redis or a browser.
+TEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print(len(os.sched_getaffinity(0)) + 1)")
+
 ## test: the whole suite, on SQLite and PostgreSQL, with Redis and Chromium
 test: $(VENV)/.installed-test
-	$(BIN)/pytest -n auto $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 ## lint: unused imports, undefined names and the like
 lint: $(VENV)/.installed-test
