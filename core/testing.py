@@ -47,10 +47,25 @@ def unavailable(reason: str):
 
 
 def bundled_plugins() -> list[str]:
-    """The plugins shipped with Seedpod (their entry points live in the ``plugins`` package)."""
+    """The plugins shipped with Seedpod: those its own distribution declares."""
+    return sorted(bundled_plugin_folders())
+
+
+def bundled_plugin_folders() -> dict[str, Path]:
+    """The folder of each plugin Seedpod's distribution declares, by name (found through the
+    entry point, without importing the plugin)."""
+    import importlib.util
+
     from .plugins import installed_plugins
 
-    return sorted(name for name, ep in installed_plugins().items() if ep.value.startswith("plugins."))
+    folders = {}
+    for name, entry_point in installed_plugins().items():
+        if entry_point.dist is None or entry_point.dist.name != "seedpod":
+            continue
+        spec = importlib.util.find_spec(entry_point.module)
+        if spec is not None and spec.origin:
+            folders[name] = Path(spec.origin).resolve().parent
+    return folders
 
 
 def default_plugins(database_url: str) -> str:
@@ -82,14 +97,12 @@ def base_settings(tmp_path: Path, database_url: str) -> dict:
 
 
 def migration_fingerprint() -> str:
-    import plugins
-
     from . import migrations
 
     digest = hashlib.sha256()
-    bundled = Path(plugins.__file__).resolve().parent
-    # A plugin's hooks.py says whether its migrations are registered at all.
-    plugin_files = [*bundled.glob("*/migrations/**/*.py"), *bundled.glob("*/hooks.py")]
+    # A plugin's hooks say whether its migrations are registered at all.
+    plugin_files = [path for folder in bundled_plugin_folders().values()
+                    for path in [*folder.glob("migrations/**/*.py"), *folder.glob("*.py")]]
     for path in sorted([*migrations.CORE_VERSIONS.rglob("*.py"), *plugin_files]):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
