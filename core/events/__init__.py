@@ -2,6 +2,6 @@
 
 Domain services call :func:`record`; hooks get an :class:`EventData`. See DESIGN.md §3.
 """
-from .services import EVENT_NAMES, EventData, EventError, dispatch_context, record
+from .services import EVENT_NAMES, EventData, EventError, dispatch_context, dispatched_event, record
 
-__all__ = ["EVENT_NAMES", "EventData", "EventError", "dispatch_context", "record"]
+__all__ = ["EVENT_NAMES", "EventData", "EventError", "dispatch_context", "dispatched_event", "record"]

@@ -104,6 +104,7 @@ def record(dbsession: Session, name: str, payload: dict, enqueue: Callable | Non
 # --- dispatching -------------------------------------------------------------------------
 
 _dispatching: contextvars.ContextVar = contextvars.ContextVar("seedpod_event_dispatch", default=None)
+_dispatched_event: contextvars.ContextVar = contextvars.ContextVar("seedpod_dispatched_event", default=None)
 
 
 def dispatch_context():
@@ -114,6 +115,13 @@ def dispatch_context():
     handler fails.
     """
     return _dispatching.get()
+
+
+def dispatched_event():
+    """The :class:`EventData` being dispatched now, or None: handlers that queue work use its
+    ``created_at`` to keep that work in the order the user acted, whatever the order in which
+    concurrent dispatches ran."""
+    return _dispatched_event.get()
 
 
 def _claim(engine: sa.Engine, event_id: int, now: dt.datetime) -> bool:
@@ -162,6 +170,7 @@ def dispatch(ctx, event_id: int) -> bool:
         return False
     data = event_data(event)
     token = _dispatching.set(ctx)
+    event_token = _dispatched_event.set(data)
     try:
         hook(event=data, pod=ctx.pod)
     except Exception as exc:
@@ -176,6 +185,7 @@ def dispatch(ctx, event_id: int) -> bool:
         raise
     finally:
         _dispatching.reset(token)
+        _dispatched_event.reset(event_token)
     event.dispatched_at = utcnow()
     event.claimed_at = None
     event.last_error = None

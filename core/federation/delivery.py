@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from ..accounts.models import Person
 from ..aspects.models import AspectMembership, Contact
 from ..db import utcnow
+from ..events import dispatched_event
 from ..posts.models import (AspectVisibility, Comment, Like, Mention, Participation, PollParticipation, Poll,
                             Post)
 from .envelope import build_envelope
@@ -120,11 +121,15 @@ def _plan(dbsession: Session, sender: Person, entity, targets: list[tuple[int, i
     if not targets:
         return []  # a re-dispatch: everything was planned before, so nothing is signed again
     envelope = build_envelope(payload, sender.diaspora_id, _sender_key(sender))
+    # Rows go out in the order of what the user did (the event's time), even when two events
+    # were dispatched at once and the later one planned its rows first.
+    event = dispatched_event()
+    acted_at = event.created_at if event is not None else utcnow()
     planned = []
     for pod_id, person_id in targets:
         row = Delivery(pod_id=pod_id, recipient_person_id=person_id, sender_person_id=sender.id,
                        entity_type=entity.type, entity_guid=key, envelope=envelope, state=PENDING,
-                       attempts=0, next_attempt_at=utcnow())
+                       attempts=0, next_attempt_at=utcnow(), created_at=acted_at)
         dbsession.add(row)
         planned.append(row)
     dbsession.flush()

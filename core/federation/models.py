@@ -88,6 +88,8 @@ class Delivery(Base):
 
     __tablename__ = "deliveries"
     __table_args__ = (Index("ix_deliveries_pod_id_state_id", "pod_id", "state", "id"),
+                      # A pod's due rows, walked in the order the user acted (sending._next_due).
+                      Index("ix_deliveries_pod_id_state_created_at_id", "pod_id", "state", "created_at", "id"),
                       Index("ix_deliveries_state_next_attempt_at", "state", "next_attempt_at"),
                       Index("ix_deliveries_entity_guid", "entity_guid"))
 

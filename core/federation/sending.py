@@ -92,10 +92,16 @@ def release_lease(ctx, pod_id: int) -> None:
     _commit(ctx)
 
 
-def _next_due(dbsession: Session, pod_id: int, after_id: int) -> Delivery | None:
-    return dbsession.scalar(sa.select(Delivery).where(
-        Delivery.pod_id == pod_id, Delivery.state == PENDING, Delivery.next_attempt_at <= utcnow(),
-        Delivery.id > after_id).order_by(Delivery.id).limit(1))
+def _next_due(dbsession: Session, pod_id: int, after: tuple | None) -> Delivery | None:
+    """The pod's next due row after ``after`` (its ``(created_at, id)``), in the order the
+    user acted: ``created_at`` is the time of the event that planned the row."""
+    query = sa.select(Delivery).where(
+        Delivery.pod_id == pod_id, Delivery.state == PENDING, Delivery.next_attempt_at <= utcnow())
+    if after is not None:
+        created_at, row_id = after
+        query = query.where(sa.or_(Delivery.created_at > created_at,
+                                   sa.and_(Delivery.created_at == created_at, Delivery.id > row_id)))
+    return dbsession.scalar(query.order_by(Delivery.created_at, Delivery.id).limit(1))
 
 
 def _target(dbsession: Session, row: Delivery) -> tuple[str, bytes, str]:
@@ -179,7 +185,7 @@ def send_pod(ctx, pod_id: int) -> None:
     started = utcnow()
     more = False
     try:
-        last_id = 0
+        last_id, after = 0, None
         for _ in range(WALK_MAX_ROWS + 1):
             target = dbsession.get(Pod, pod_id, populate_existing=True)
             if target is None or target.status == POD_DOWN or target.blocked_at is not None:
@@ -187,10 +193,10 @@ def send_pod(ctx, pod_id: int) -> None:
             if utcnow() - started > WALK_BUDGET:
                 more = True
                 break
-            row = _next_due(dbsession, pod_id, last_id)
+            row = _next_due(dbsession, pod_id, after)
             if row is None:
                 break
-            last_id = row.id
+            last_id, after = row.id, (row.created_at, row.id)
             row.state = SENDING
             row.claimed_at = utcnow()
             _commit(ctx)

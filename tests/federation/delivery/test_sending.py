@@ -69,6 +69,46 @@ def test_a_2xx_answer_delivers_every_due_row_in_order(pod, local_user, receiving
     assert state.lease_until is None
 
 
+def test_rows_go_out_in_the_order_the_user_acted_not_the_order_they_were_planned(pod, local_user, receiving_pod):
+    """Two events dispatched at once can plan their rows in either order; each row carries the
+    time of its event, and that is the order the pod receives them in."""
+    local_user("alice")
+    fake = receiving_pod()
+    acted = now()
+    ids, pod_id = add_rows(pod, fake.host, 3, sender_id(pod))
+    with pod.session_factory() as session:  # planned 0, 1, 2; acted 2, 0, 1
+        for row_id, seconds in zip(ids, (2, 3, 1)):
+            session.get(Delivery, row_id).created_at = acted - dt.timedelta(seconds=10 - seconds)
+        session.commit()
+    run_job(pod, deliver_to_pod, pod_id)
+    assert [r.body for r in fake.posts] == [b"envelope-2", b"envelope-0", b"envelope-1"]
+
+
+def test_planned_rows_carry_the_time_of_the_event_being_dispatched(pod, local_user, receiving_pod):
+    from core.events import EventData
+    from core.events import services as events
+    from core.federation import hooks
+
+    from .conftest import add_contact, add_post
+
+    alice_id = local_user("alice")
+    fake = receiving_pod()
+    with pod.session_factory() as session:
+        add_contact(session, alice_id, add_remote_person(session, fake.host))
+        post_id = add_post(session, session.get(User, alice_id).person.id, "to the world").id
+        session.commit()
+    acted = now() - dt.timedelta(minutes=5)
+    published = EventData(1, "post_published", {"post_id": post_id}, acted)
+    token = events._dispatched_event.set(published)
+    try:
+        hooks.on_post_published(published, pod)
+    finally:
+        events._dispatched_event.reset(token)
+    with pod.session_factory() as session:
+        [row] = session.scalars(sa.select(Delivery)).all()
+        assert row.created_at == acted
+
+
 def test_a_failure_backs_off_and_stops_the_walk(pod, local_user, receiving_pod):
     local_user("alice")
     fake = receiving_pod()
