@@ -62,6 +62,8 @@ class Entry:
         try:
             with self.archive.open(self.info) as handle:
                 data = handle.read(limit + 1)
+        # zipfile raises NotImplementedError for a compression method it lacks, RuntimeError for
+        # an encrypted entry: to the user, both are an unreadable file.
         except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError, ValueError):
             return None
         return data if len(data) <= limit else None
